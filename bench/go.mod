@@ -1,0 +1,11 @@
+module gunicorn-go/bench
+
+go 1.24
+
+require (
+	gunicorn-go/shared v0.0.0
+)
+
+replace (
+	gunicorn-go/shared => ../shared
+)

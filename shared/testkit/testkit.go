@@ -1,0 +1,374 @@
+// Package testkit is what every stage's tests use to meet the real world: the
+// repository's root, the stage binaries built once per test run, external tools
+// (curl, wrk, nginx…) and Python interpreters found or skipped for, and server
+// processes started, read and stopped by pid.
+//
+// A test that needs a tool asks for it with RequireTool or PythonWith. Locally
+// a missing tool skips the test with the Debian package that brings it; when
+// CI=true it fails instead, so CI proves everything.
+//
+// Nothing a test starts outlives it: Start registers a cleanup that kills the
+// process (and its process group) and waits for it.
+package testkit
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// InCI reports whether the tests run under CI (CI=true), where a missing tool is
+// a failure rather than a skip.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Missing skips the test, or fails it under CI, because what is named is not
+// installed; pkg is the Debian package that brings it.
+func Missing(t testing.TB, what, pkg string) {
+	t.Helper()
+	msg := fmt.Sprintf("%s not found: install the Debian package %s (apt-get install -y %s)", what, pkg, pkg)
+	if InCI() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// RequireTool returns the path of the command name, or skips (fails under CI)
+// naming the Debian package pkg.
+func RequireTool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, name, pkg)
+	}
+	return path
+}
+
+var pythonCache sync.Map // module -> string (path, "" when none)
+
+// FindPython returns the first python3 on PATH (then /usr/bin/python3) that can
+// import module, or "" when none can. Debian's own python3 has what apt
+// installs, while a python3 earlier on PATH may not.
+func FindPython(module string) string {
+	if v, ok := pythonCache.Load(module); ok {
+		return v.(string)
+	}
+	found := ""
+	seen := map[string]bool{}
+	dirs := append(filepath.SplitList(os.Getenv("PATH")), "/usr/bin")
+	for _, dir := range dirs {
+		p := filepath.Join(dir, "python3")
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		if exec.Command(p, "-c", "import "+module).Run() == nil {
+			found = p
+			break
+		}
+	}
+	pythonCache.Store(module, found)
+	return found
+}
+
+// PythonWith returns an interpreter that imports module, or skips (fails under
+// CI) naming the Debian package pkg (python3-django, python3-flask…).
+func PythonWith(t testing.TB, module, pkg string) string {
+	t.Helper()
+	p := FindPython(module)
+	if p == "" {
+		Missing(t, "a python3 that imports "+module, pkg)
+	}
+	return p
+}
+
+// Python returns a python3 interpreter: the first on PATH.
+func Python(t testing.TB) string {
+	t.Helper()
+	return PythonWith(t, "sys", "python3")
+}
+
+var (
+	rootOnce sync.Once
+	rootDir  string
+)
+
+// RepoRoot returns the repository's root: the directory holding go.work.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	rootOnce.Do(func() {
+		dir, err := os.Getwd()
+		if err != nil {
+			return
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+				rootDir = dir
+				return
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				return
+			}
+			dir = parent
+		}
+	})
+	if rootDir == "" {
+		t.Fatal("testkit: no go.work above the working directory")
+	}
+	return rootDir
+}
+
+// Example returns the path of a file or folder under shared/examples.
+func Example(t testing.TB, name string) string {
+	t.Helper()
+	return filepath.Join(RepoRoot(t), "shared", "examples", name)
+}
+
+var (
+	buildMu  sync.Mutex
+	builtBin = map[string]string{}
+	buildDir string
+)
+
+// Binary builds a stage's command once per test process and returns its path.
+// pkg is the command's directory relative to the repository root, for example
+// "stage2-single-worker/cmd/stage2". The binary lands in a temporary directory
+// removed by CleanupBinaries (call it from TestMain) or left to the OS.
+func Binary(t testing.TB, pkg string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := builtBin[pkg]; ok {
+		return p
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "gunicorn-go-bin-")
+		if err != nil {
+			t.Fatalf("testkit: %v", err)
+		}
+		buildDir = d
+	}
+	out := filepath.Join(buildDir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, "./"+pkg)
+	cmd.Dir = RepoRoot(t)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("testkit: go build %s: %v\n%s", pkg, err, b)
+	}
+	builtBin[pkg] = out
+	return out
+}
+
+// CleanupBinaries removes what Binary built. Call it at the end of TestMain.
+func CleanupBinaries() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+		buildDir = ""
+		builtBin = map[string]string{}
+	}
+}
+
+// Buffer is a goroutine-safe bytes.Buffer that collects a process's output.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Proc is a server process started by Start.
+type Proc struct {
+	Cmd *exec.Cmd
+	// Addr is host:port from the "Listening at: http://HOST:PORT" log line
+	// (the unix socket's path for "unix:PATH"), when WaitListening found one.
+	Addr   string
+	Stdout *Buffer
+	Stderr *Buffer
+
+	t        testing.TB
+	done     chan struct{}
+	waitErr  error
+	exitCode int
+}
+
+// StartOptions are optional settings for Start.
+type StartOptions struct {
+	Dir string   // working directory; the test's temp dir when empty
+	Env []string // extra KEY=VALUE entries added to the environment
+}
+
+// Start runs bin with args and registers a cleanup that kills the process group
+// and waits for it. It does not wait for the server to listen: see WaitListening.
+func Start(t testing.TB, opts StartOptions, bin string, args ...string) *Proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = opts.Dir
+	if cmd.Dir == "" {
+		cmd.Dir = t.TempDir()
+	}
+	cmd.Env = append(os.Environ(), opts.Env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &Proc{Cmd: cmd, Stdout: &Buffer{}, Stderr: &Buffer{}, t: t, done: make(chan struct{}), exitCode: -1}
+	cmd.Stdout = p.Stdout
+	cmd.Stderr = p.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testkit: start %s: %v", bin, err)
+	}
+	go func() {
+		p.waitErr = cmd.Wait()
+		if cmd.ProcessState != nil {
+			p.exitCode = cmd.ProcessState.ExitCode()
+		}
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		pid := cmd.Process.Pid
+		// The whole group: a server's children (workers, app runners) too.
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("testkit: pid %d did not exit after SIGKILL", pid)
+		}
+		if t.Failed() {
+			t.Logf("stderr of %s:\n%s", filepath.Base(bin), p.Stderr.String())
+		}
+	})
+	return p
+}
+
+// Pid returns the process id.
+func (p *Proc) Pid() int { return p.Cmd.Process.Pid }
+
+// Signal sends sig to the process.
+func (p *Proc) Signal(sig syscall.Signal) {
+	p.t.Helper()
+	if err := p.Cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("testkit: signal %v to %d: %v", sig, p.Pid(), err)
+	}
+}
+
+// Wait waits up to timeout for the process to exit and returns its exit code
+// (-1 when killed by a signal). It fails the test on timeout.
+func (p *Proc) Wait(timeout time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+		return p.exitCode
+	case <-time.After(timeout):
+		p.t.Fatalf("testkit: pid %d still running after %v\nstderr:\n%s", p.Pid(), timeout, p.Stderr.String())
+		return -1
+	}
+}
+
+// Exited reports whether the process has exited.
+func (p *Proc) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// WaitLog waits up to timeout for substr to appear in the process's stderr (or
+// stdout) and returns the line holding it. It fails the test if the process
+// exits first or the time runs out.
+func (p *Proc) WaitLog(substr string, timeout time.Duration) string {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		for _, out := range []string{p.Stderr.String(), p.Stdout.String()} {
+			if i := strings.Index(out, substr); i >= 0 {
+				start := strings.LastIndexByte(out[:i], '\n') + 1
+				end := strings.IndexByte(out[i:], '\n')
+				if end < 0 {
+					return out[start:]
+				}
+				return out[start : i+end]
+			}
+		}
+		if p.Exited() {
+			p.t.Fatalf("testkit: process exited (code %d) before logging %q\nstderr:\n%s", p.exitCode, substr, p.Stderr.String())
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("testkit: no %q in the log after %v\nstderr:\n%s", substr, timeout, p.Stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// WaitListening waits for the "Listening at: " log line gunicorn prints and
+// sets p.Addr from it. It returns p.Addr.
+func (p *Proc) WaitListening(timeout time.Duration) string {
+	p.t.Helper()
+	line := p.WaitLog("Listening at: ", timeout)
+	rest := line[strings.Index(line, "Listening at: ")+len("Listening at: "):]
+	rest, _, _ = strings.Cut(rest, " ")
+	rest = strings.TrimPrefix(rest, "http://")
+	rest = strings.TrimPrefix(rest, "https://")
+	rest = strings.TrimPrefix(rest, "unix:")
+	p.Addr = rest
+	return p.Addr
+}
+
+// Lines returns the stderr lines that contain substr.
+func (p *Proc) Lines(substr string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(p.Stderr.String()))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), substr) {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
+
+// Run runs a command to completion with a timeout and returns its combined
+// output and exit code. It is for short commands such as curl.
+func Run(t testing.TB, timeout time.Duration, dir string, name string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	var out Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testkit: run %s: %v", name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		t.Fatalf("testkit: %s %v: still running after %v\n%s", name, args, timeout, out.String())
+	}
+	return out.String(), cmd.ProcessState.ExitCode()
+}
