@@ -1,0 +1,56 @@
+// Command stage2 serves one WSGI app over HTTP/1.1 with one worker:
+//
+//	stage2 [-b HOST:PORT] [--chdir DIR] [--python PATH] [--keep-alive SECS]
+//	       [--access-logfile FILE|-] [--error-logfile FILE|-] [--log-level LEVEL]
+//	       [--limit-request-line N] [--limit-request-fields N]
+//	       [--limit-request-field_size N] APP
+//
+// APP is "module:callable" (a Python app, run by an app runner) or "go:NAME"
+// (a Go example app). Defaults are gunicorn's.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/server"
+)
+
+func main() {
+	var cfg server.Config
+	fs := flag.NewFlagSet("stage2", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: stage2 [OPTIONS] APP")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.Bind, "b", "127.0.0.1:8000", "the socket to bind, HOST:PORT (same as --bind)")
+	fs.StringVar(&cfg.Bind, "bind", "127.0.0.1:8000", "the socket to bind, HOST:PORT")
+	fs.StringVar(&cfg.Chdir, "chdir", "", "change to this directory before loading the app")
+	fs.StringVar(&cfg.Python, "python", "", "Python interpreter for Python apps (default $VIRTUAL_ENV/bin/python, else python3)")
+	keepAlive := fs.Int("keep-alive", 2, "seconds to wait for the next request on a keep-alive connection")
+	graceful := fs.Int("graceful-timeout", 30, "seconds TERM waits for requests in flight")
+	timeout := fs.Int("timeout", 30, "seconds allowed for a request head and for each body read")
+	fs.StringVar(&cfg.AccessLog, "access-logfile", "", "access log file, - for stdout (default: none)")
+	fs.StringVar(&cfg.AccessLogFormat, "access-logformat", "", "access log format (default gunicorn's)")
+	fs.StringVar(&cfg.ErrorLog, "error-logfile", "-", "error log file, - for stderr")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warning, error or critical")
+	fs.BoolVar(&cfg.CaptureOutput, "capture-output", false, "send the app's stdout and stderr to the error log")
+	fs.IntVar(&cfg.Limits.RequestLine, "limit-request-line", http1.DefaultLimits.RequestLine, "longest request line in bytes (0: unlimited)")
+	fs.IntVar(&cfg.Limits.Fields, "limit-request-fields", http1.DefaultLimits.Fields, "most header fields in a request")
+	fs.IntVar(&cfg.Limits.FieldSize, "limit-request-field_size", http1.DefaultLimits.FieldSize, "longest header field in bytes")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		os.Exit(2)
+	}
+	cfg.App = fs.Arg(0)
+	cfg.KeepAlive = time.Duration(*keepAlive) * time.Second
+	cfg.GracefulTimeout = time.Duration(*graceful) * time.Second
+	cfg.Timeout = time.Duration(*timeout) * time.Second
+	os.Exit(server.Run(cfg))
+}

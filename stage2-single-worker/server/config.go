@@ -1,0 +1,27 @@
+package server
+
+import (
+	"time"
+
+	"gunicorn-go/stage2-single-worker/http1"
+)
+
+// Config is everything the stage 2 worker needs to run. Stage 2's command
+// fills it from its flags; stage 3 fills it from the settings table.
+type Config struct {
+	Bind            string        // HOST:PORT to listen at; "127.0.0.1:8000" by default
+	App             string        // the app: "module:callable", "module", "module:factory()" or "go:NAME"
+	Chdir           string        // directory to change to before loading the app
+	Python          string        // interpreter for Python apps; see pyapp.Interpreter
+	PythonPath      []string      // directories prepended to sys.path
+	Env             []string      // KEY=VALUE pairs set in the environment before loading the app
+	KeepAlive       time.Duration // idle time before a keep-alive connection is closed
+	Timeout         time.Duration // longest wait for a request head or a body read; 30 s when zero
+	GracefulTimeout time.Duration // how long TERM waits for requests in flight
+	Limits          http1.Limits  // request line and header limits
+	AccessLog       string        // "" for none, "-" for stdout, else a file
+	AccessLogFormat string        // gunicorn's access log format
+	ErrorLog        string        // "-" for stderr, else a file
+	LogLevel        string        // debug, info, warning, error, critical
+	CaptureOutput   bool          // send the app's stdout/stderr to the error log
+}

@@ -1,0 +1,225 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/logging"
+)
+
+// conn is one client connection and the state its requests reuse.
+type conn struct {
+	s  *Server
+	nc net.Conn
+	br *bufio.Reader // reads through flushingReader
+	bw *bufio.Writer
+
+	idle bool // guarded by s.mu: waiting for a request, not serving one
+
+	// Per-request state, reused from one request to the next so that a
+	// keep-alive connection allocates little.
+	req   http1.Request
+	env   wsgi.Environ
+	resp  response
+	input requestInput
+	body  http1.Body
+
+	// Per-connection facts, computed once.
+	remoteAddr, remotePort string
+	serverName, serverPort string
+	keys                   map[string]string // header name -> environ key, e.g. "User-Agent" -> "HTTP_USER_AGENT"
+}
+
+// flushingReader reads from the connection, but first sends whatever
+// responses are still buffered. Responses to pipelined requests are thus
+// written together, yet never held back while the server waits for the client.
+type flushingReader struct{ c *conn }
+
+func (r flushingReader) Read(p []byte) (int, error) {
+	if r.c.bw.Buffered() > 0 {
+		if err := r.c.bw.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	return r.c.nc.Read(p)
+}
+
+// serve runs the connection's request loop: wait for a request, read it,
+// answer it, and go round again while the connection is kept alive.
+func (c *conn) serve() {
+	defer c.s.removeConn(c)
+	defer c.nc.Close()
+	c.learnAddrs()
+
+	first := true
+	for {
+		if !c.waitForRequest(first) {
+			return
+		}
+		first = false
+		if !c.serveRequest() {
+			// Best effort: the client may already be gone.
+			_ = c.bw.Flush()
+			return
+		}
+		if c.br.Buffered() == 0 {
+			if err := c.bw.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// waitForRequest waits until the first byte of a request arrives. Between
+// requests a client may stay silent for the keep-alive time; before its first
+// request, for Timeout. It reports false when the connection should close.
+func (c *conn) waitForRequest(first bool) bool {
+	if !c.s.setIdle(c, true) {
+		return false
+	}
+	if c.br.Buffered() == 0 {
+		wait := c.s.KeepAlive
+		if first || wait <= 0 {
+			wait = c.s.timeout()
+		}
+		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+		if _, err := c.br.Peek(1); err != nil {
+			return false
+		}
+	}
+	c.s.setIdle(c, false)
+	return true
+}
+
+// serveRequest reads one request and answers it. It reports whether the
+// connection may serve another.
+func (c *conn) serveRequest() bool {
+	s := c.s
+	start := time.Now()
+	_ = c.nc.SetReadDeadline(start.Add(s.timeout()))
+
+	req := &c.req
+	if err := http1.ReadRequest(c.br, s.Limits, req); err != nil {
+		c.refuse(err)
+		return false
+	}
+
+	c.body.Reset(c.br, req, s.Limits)
+	if err := c.input.prepare(c); err != nil {
+		c.refuse(err)
+		return false
+	}
+	defer c.input.release(s)
+
+	keepAlive := req.KeepAlive && !s.closing()
+	if err := c.buildEnviron(); err != nil {
+		c.refuse(err)
+		return false
+	}
+	c.resp.reset(c, keepAlive)
+	c.callApp()
+
+	if s.AccessLog != nil {
+		c.logAccess(start)
+	}
+	return c.resp.keepAlive && c.input.consumed()
+}
+
+// callApp calls the app and sends what it returns.
+func (c *conn) callApp() {
+	r := &c.resp
+	body, err := c.s.App.Call(&c.env, r.startResponse)
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	if body == nil {
+		r.fail(errors.New("app returned a nil body"))
+		return
+	}
+	for {
+		chunk, err := body.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.fail(err)
+			break
+		}
+		if err := r.write(chunk); err != nil {
+			r.fail(err)
+			break
+		}
+	}
+	if err := body.Close(); err != nil {
+		c.s.ErrorLog.Errorf("Error closing the response body of %s %s:\n%v", c.req.Method, c.req.Target, err)
+	}
+	if r.failed == nil {
+		if err := r.finish(); err != nil {
+			r.fail(err)
+		}
+	}
+}
+
+// refuse answers a request that cannot be served: a malformed one gets its
+// 4xx or 5xx and a log line; a client that went away or timed out gets nothing.
+func (c *conn) refuse(err error) {
+	var perr *http1.Error
+	if !errors.As(err, &perr) {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, net.ErrClosed) {
+			c.s.ErrorLog.Debugf("connection from %s: %v", c.remoteAddr, err)
+		}
+		return
+	}
+	c.s.ErrorLog.Warnf("Invalid request from ip=%s: %s", c.remoteAddr, perr.Reason)
+	proto := "HTTP/1.1"
+	if c.req.Proto == "HTTP/1.0" {
+		proto = "HTTP/1.0"
+	}
+	writeSimple(c.bw, proto, perr.Status)
+	if c.s.AccessLog != nil {
+		c.s.AccessLog.Log(&logging.Record{
+			RemoteAddr: c.remoteAddr, Method: "-", RawURI: "-", Proto: "-",
+			Status: perr.Status, Start: time.Now(),
+		})
+	}
+}
+
+func (c *conn) logAccess(start time.Time) {
+	r := &c.resp
+	c.s.AccessLog.Log(&logging.Record{
+		RemoteAddr: c.remoteAddr,
+		Method:     c.req.Method,
+		RawURI:     c.req.Target,
+		Path:       c.pathInfo(),
+		Query:      c.req.Query,
+		Proto:      c.req.Proto,
+		Status:     r.code,
+		BodyBytes:  r.written,
+		Start:      start,
+		Duration:   time.Since(start),
+		User:       basicAuthUser(&c.req),
+		ReqHeader: func(name string) string {
+			v, _ := c.req.Get(name)
+			return v
+		},
+		RespHeader: r.header,
+		Environ: func(key string) string {
+			if v, ok := c.env.Get(key); ok {
+				return v
+			}
+			return os.Getenv(key)
+		},
+	})
+}
+
+func (c *conn) pathInfo() string {
+	v, _ := c.env.Get("PATH_INFO")
+	return v
+}

@@ -1,0 +1,168 @@
+package server
+
+import (
+	"encoding/base64"
+	"net"
+	"strconv"
+	"strings"
+
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+	"gunicorn-go/stage2-single-worker/http1"
+)
+
+func varOf(key, value string) wsgi.Var { return wsgi.Var{Key: key, Value: value} }
+
+// learnAddrs records the client's and the server's addresses once per
+// connection: REMOTE_ADDR/REMOTE_PORT and SERVER_NAME/SERVER_PORT.
+func (c *conn) learnAddrs() {
+	c.remoteAddr, c.remotePort = splitAddr(c.nc.RemoteAddr())
+	c.serverName, c.serverPort = splitAddr(c.nc.LocalAddr())
+	c.keys = make(map[string]string, 16)
+}
+
+func splitAddr(a net.Addr) (host, port string) {
+	if a == nil {
+		return "", ""
+	}
+	if a.Network() == "unix" {
+		// A unix socket has a path, often empty for the client, and no port.
+		return a.String(), ""
+	}
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), ""
+	}
+	return host, port
+}
+
+// buildEnviron fills c.env for c.req, as PEP 3333 and gunicorn describe it.
+func (c *conn) buildEnviron() error {
+	s, req, env := c.s, &c.req, &c.env
+	env.Vars = env.Vars[:0]
+
+	path, err := http1.Unescape(req.Path)
+	if err != nil {
+		return &http1.Error{Status: 400, Reason: "bad percent-encoding in path " + strconv.Quote(req.Path)}
+	}
+	script := s.ScriptName
+	if script != "" && strings.HasPrefix(path, script) {
+		path = path[len(script):]
+	}
+
+	env.Vars = append(env.Vars,
+		varOf("REQUEST_METHOD", req.Method),
+		varOf("SCRIPT_NAME", script),
+		varOf("PATH_INFO", path),
+		varOf("QUERY_STRING", req.Query),
+		varOf("RAW_URI", req.Target),
+		varOf("SERVER_PROTOCOL", req.Proto),
+		varOf("SERVER_SOFTWARE", Software),
+		varOf("REMOTE_ADDR", c.remoteAddr),
+	)
+	if c.remotePort != "" {
+		env.Vars = append(env.Vars, varOf("REMOTE_PORT", c.remotePort))
+	}
+	name, port := c.serverName, c.serverPort
+	if port == "" {
+		// A unix socket: the server's name and port come from the Host header.
+		name, port = hostPort(req.Host, s.scheme())
+	}
+	env.Vars = append(env.Vars, varOf("SERVER_NAME", name), varOf("SERVER_PORT", port))
+
+	for _, h := range req.Headers {
+		key, ok := c.environKey(h.Name)
+		if !ok {
+			continue
+		}
+		if i := indexVar(env.Vars, key); i >= 0 {
+			// A repeated header: join the values, as gunicorn does.
+			env.Vars[i].Value += "," + h.Value
+			continue
+		}
+		env.Vars = append(env.Vars, varOf(key, h.Value))
+	}
+
+	env.Input = c.input.reader()
+	env.Errors = s.ErrorLog.Writer()
+	env.URLScheme = s.scheme()
+	env.Multithread = s.Multithread
+	env.Multiprocess = s.Multiprocess
+	env.RunOnce = false
+	return nil
+}
+
+func (s *Server) scheme() string {
+	if s.URLScheme != "" {
+		return s.URLScheme
+	}
+	return "http"
+}
+
+func hostPort(host, scheme string) (string, string) {
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		return h, p
+	}
+	if scheme == "https" {
+		return host, "443"
+	}
+	return host, "80"
+}
+
+func indexVar(vars []wsgi.Var, key string) int {
+	for i := range vars {
+		if vars[i].Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// environKey maps a header name to its environ key: Content-Type and
+// Content-Length become CONTENT_TYPE and CONTENT_LENGTH, every other header
+// HTTP_NAME with '-' turned into '_'. A name holding '_' is dropped (ok is
+// false): once mapped, "X_Forwarded_For" would be indistinguishable from
+// "X-Forwarded-For", and a proxy that vouches for the latter does not
+// filter the former. The mapping is cached per connection, since clients
+// repeat the same headers on every request.
+func (c *conn) environKey(name string) (key string, ok bool) {
+	if k, hit := c.keys[name]; hit {
+		return k, k != ""
+	}
+	if strings.IndexByte(name, '_') >= 0 {
+		c.cacheKey(name, "")
+		return "", false
+	}
+	upper := strings.ToUpper(name)
+	switch upper {
+	case "CONTENT-TYPE":
+		key = "CONTENT_TYPE"
+	case "CONTENT-LENGTH":
+		key = "CONTENT_LENGTH"
+	default:
+		key = "HTTP_" + strings.ReplaceAll(upper, "-", "_")
+	}
+	c.cacheKey(name, key)
+	return key, key != ""
+}
+
+func (c *conn) cacheKey(name, key string) {
+	if len(c.keys) < 64 {
+		// Copy the name: it points into the request's buffer.
+		c.keys[strings.Clone(name)] = key
+	}
+}
+
+// basicAuthUser returns the user name of an Authorization: Basic header, for
+// the access log's %(u)s.
+func basicAuthUser(req *http1.Request) string {
+	v, ok := req.Get("Authorization")
+	if !ok || len(v) < 6 || !strings.EqualFold(v[:6], "basic ") {
+		return ""
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v[6:]))
+	if err != nil {
+		return ""
+	}
+	user, _, _ := strings.Cut(string(raw), ":")
+	return user
+}

@@ -1,0 +1,297 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+)
+
+// Errors an app can make in its response, each answered with a 500 (or a
+// closed connection, if the response had started) and an error log line.
+var (
+	errBadStatus      = errors.New("invalid status line")
+	errBadHeader      = errors.New("invalid response header")
+	errTwice          = errors.New("start_response called twice without exc_info")
+	errNotStarted     = errors.New("app sent a body without calling start_response")
+	errTooLong        = errors.New("response body longer than its Content-Length")
+	errNoStartAtClose = errors.New("app returned without calling start_response")
+)
+
+// response is the server's side of start_response and of the body: it checks
+// what the app says, frames the body, and writes it to the connection.
+//
+// Headers go out with the first non-empty chunk (or at the end, for an empty
+// body), as PEP 3333 asks: until then the app may still replace them with a
+// second start_response carrying exc_info.
+type response struct {
+	c *conn
+
+	started bool // start_response was called
+	sent    bool // the head is in the write buffer
+	failed  error
+
+	status        string
+	code          int
+	headers       []wsgi.Header
+	contentLength int64 // from the app's Content-Length, -1 when absent
+	chunked       bool
+	noBody        bool // HEAD, 1xx, 204, 304: no body on the wire
+	written       int64
+	keepAlive     bool
+}
+
+func (r *response) reset(c *conn, keepAlive bool) {
+	*r = response{c: c, headers: r.headers[:0], keepAlive: keepAlive, contentLength: -1}
+}
+
+// startResponse is the StartResponse handed to the app.
+func (r *response) startResponse(status string, headers []wsgi.Header, excInfo error) (wsgi.Write, error) {
+	if r.started && excInfo == nil {
+		return nil, errTwice
+	}
+	if excInfo != nil && r.sent {
+		return nil, fmt.Errorf("%w: %w", wsgi.ErrHeadersSent, excInfo)
+	}
+	code, err := parseStatus(status)
+	if err != nil {
+		return nil, err
+	}
+	r.headers = r.headers[:0]
+	r.contentLength = -1
+	for _, h := range headers {
+		if err := checkHeader(h); err != nil {
+			return nil, err
+		}
+		switch {
+		case strings.EqualFold(h.Name, "Content-Length"):
+			n, err := strconv.ParseInt(h.Value, 10, 64)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("%w: Content-Length %q", errBadHeader, h.Value)
+			}
+			r.contentLength = n
+		case strings.EqualFold(h.Name, "Connection"):
+			// Hop-by-hop: the server owns it, but an app asking to close is heeded.
+			if strings.EqualFold(strings.TrimSpace(h.Value), "close") {
+				r.keepAlive = false
+			}
+			continue
+		case isHopByHop(h.Name):
+			r.c.s.ErrorLog.Debugf("dropping hop-by-hop response header %s set by the app", h.Name)
+			continue
+		}
+		r.headers = append(r.headers, h)
+	}
+	r.started = true
+	r.status, r.code = status, code
+	m := r.c.req.Method
+	r.noBody = m == "HEAD" || code < 200 || code == 204 || code == 304
+	return r.write, nil
+}
+
+// write sends one chunk of the body: it is both the legacy write() callable
+// and what the server calls for each chunk the body yields.
+func (r *response) write(chunk []byte) error {
+	if r.failed != nil {
+		return r.failed
+	}
+	if !r.started {
+		return errNotStarted
+	}
+	if len(chunk) == 0 {
+		return nil
+	}
+	if !r.sent {
+		r.sendHead(false)
+	}
+	if r.contentLength >= 0 && r.written+int64(len(chunk)) > r.contentLength {
+		// Never put more on the wire than the head announced.
+		return fmt.Errorf("%w (%d)", errTooLong, r.contentLength)
+	}
+	r.written += int64(len(chunk))
+	if r.noBody {
+		return nil
+	}
+	bw := r.c.bw
+	if r.chunked {
+		bw.WriteString(strconv.FormatInt(int64(len(chunk)), 16))
+		bw.WriteString("\r\n")
+		bw.Write(chunk)
+		_, err := bw.WriteString("\r\n")
+		return err
+	}
+	_, err := bw.Write(chunk)
+	return err
+}
+
+// finish ends a response whose body was iterated to the end.
+func (r *response) finish() error {
+	if !r.started {
+		return errNoStartAtClose
+	}
+	if !r.sent {
+		r.sendHead(true)
+	}
+	if r.chunked {
+		_, err := r.c.bw.WriteString("0\r\n\r\n")
+		return err
+	}
+	if r.contentLength >= 0 && r.written < r.contentLength && !r.noBody {
+		// The app sent less than it announced: the client must not wait for
+		// the rest, nor take the next response for it.
+		r.c.s.ErrorLog.Errorf("%s %s: response body of %d bytes shorter than its Content-Length %d", r.c.req.Method, r.c.req.Target, r.written, r.contentLength)
+		r.keepAlive = false
+	}
+	return nil
+}
+
+// fail handles an app error: before the head went out, a plain 500; after,
+// the connection is closed so the client sees a truncated response, never a
+// fake complete one. Either way the error and its traceback are logged.
+func (r *response) fail(err error) {
+	if r.failed != nil {
+		return
+	}
+	r.failed = err
+	r.keepAlive = false
+	r.c.s.ErrorLog.Errorf("Error handling request %s\n%v", r.c.req.Target, err)
+	if r.sent {
+		return
+	}
+	r.code = 500
+	r.written = int64(len(internalError))
+	writeSimple(r.c.bw, r.c.req.Proto, 500)
+}
+
+// sendHead writes the status line and headers. empty says the body is
+// known to be empty (the app finished without a chunk).
+func (r *response) sendHead(empty bool) {
+	r.sent = true
+	switch {
+	case r.noBody || r.contentLength >= 0:
+	case empty:
+		r.contentLength = 0
+		r.headers = append(r.headers, wsgi.Header{Name: "Content-Length", Value: "0"})
+	case r.c.req.Minor >= 1:
+		r.chunked = true
+	default:
+		// HTTP/1.0 has no chunked coding: the body ends when the connection does.
+		r.keepAlive = false
+	}
+	if r.c.s.closing() {
+		r.keepAlive = false
+	}
+	bw := r.c.bw
+	bw.WriteString(r.c.req.Proto)
+	bw.WriteByte(' ')
+	bw.WriteString(r.status)
+	bw.WriteString("\r\nServer: " + Software + "\r\nDate: ")
+	bw.WriteString(dates.now())
+	if r.keepAlive {
+		bw.WriteString("\r\nConnection: keep-alive\r\n")
+	} else {
+		bw.WriteString("\r\nConnection: close\r\n")
+	}
+	for _, h := range r.headers {
+		bw.WriteString(h.Name)
+		bw.WriteString(": ")
+		bw.WriteString(h.Value)
+		bw.WriteString("\r\n")
+	}
+	if r.chunked {
+		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	bw.WriteString("\r\n")
+}
+
+// header returns the value of a response header, for the access log.
+func (r *response) header(name string) string {
+	for _, h := range r.headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+const internalError = "Internal Server Error"
+
+// writeSimple writes a complete small response from the server itself: an
+// error page for a refused request or a failed app. It always closes.
+func writeSimple(bw *bufio.Writer, proto string, code int) {
+	if proto != "HTTP/1.0" {
+		proto = "HTTP/1.1"
+	}
+	text := http.StatusText(code)
+	if code == 500 {
+		text = internalError
+	}
+	body := text + "\n"
+	fmt.Fprintf(bw, "%s %d %s\r\nServer: %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s",
+		proto, code, http.StatusText(code), Software, dates.now(), len(body), body)
+}
+
+// parseStatus checks a WSGI status, "200 OK": three digits, a space and a
+// reason phrase of visible characters, spaces and tabs (RFC 9112 §4).
+func parseStatus(status string) (int, error) {
+	if len(status) < 4 || status[3] != ' ' {
+		return 0, fmt.Errorf("%w %q: want \"NNN Reason\"", errBadStatus, status)
+	}
+	code := 0
+	for i := 0; i < 3; i++ {
+		c := status[i]
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("%w %q: want \"NNN Reason\"", errBadStatus, status)
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 100 {
+		return 0, fmt.Errorf("%w %q: code below 100", errBadStatus, status)
+	}
+	for i := 4; i < len(status); i++ {
+		if c := status[i]; c != '\t' && (c < ' ' || c == 0x7f) {
+			return 0, fmt.Errorf("%w %q: control character in the reason", errBadStatus, status)
+		}
+	}
+	return code, nil
+}
+
+// checkHeader checks that a header can be sent as is: a token for a name, no
+// CR, LF or other control character in the value.
+func checkHeader(h wsgi.Header) error {
+	if h.Name == "" {
+		return fmt.Errorf("%w: empty name", errBadHeader)
+	}
+	for i := 0; i < len(h.Name); i++ {
+		if !isTokenChar(h.Name[i]) {
+			return fmt.Errorf("%w: name %q is not a token", errBadHeader, h.Name)
+		}
+	}
+	for i := 0; i < len(h.Value); i++ {
+		if c := h.Value[i]; c != '\t' && (c < ' ' || c == 0x7f) {
+			return fmt.Errorf("%w: %s value %q holds a control character", errBadHeader, h.Name, h.Value)
+		}
+	}
+	return nil
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func isHopByHop(name string) bool {
+	for _, h := range [...]string{"Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade"} {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/logging"
+)
+
+// Version is gunicorn-go's version, as SERVER_SOFTWARE and the start-up log show it.
+const Version = "0.3.0"
+
+// Software is the SERVER_SOFTWARE value and the Server response header.
+const Software = "gunicorn-go/" + Version
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("server: closed")
+
+// Server is one worker: it accepts connections and serves each in its own
+// goroutine, calling App for every request. Set the fields, then call Serve.
+type Server struct {
+	App       wsgi.App
+	Limits    http1.Limits
+	KeepAlive time.Duration      // idle time allowed between requests on a connection
+	Timeout   time.Duration      // time allowed for a request head, and for each body read
+	ErrorLog  *logging.ErrorLog  // required
+	AccessLog *logging.AccessLog // nil: no access log
+
+	// ScriptName is SCRIPT_NAME, the mount point of the app ("" for the root).
+	ScriptName string
+	// URLScheme is wsgi.url_scheme; "http" when empty.
+	URLScheme string
+	// Multiprocess and Multithread are copied into the environ of every request.
+	Multiprocess, Multithread bool
+	// SpoolThreshold is the largest request body kept in memory; larger
+	// bodies go to a temporary file in TempDir. 1 MiB when zero.
+	SpoolThreshold int64
+	TempDir        string
+
+	mu        sync.Mutex // guards the fields below
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	shutting  bool
+	connsDone sync.WaitGroup
+}
+
+func (s *Server) spoolThreshold() int64 {
+	if s.SpoolThreshold > 0 {
+		return s.SpoolThreshold
+	}
+	return 1 << 20
+}
+
+func (s *Server) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return 30 * time.Second
+}
+
+// Serve accepts connections on l until Shutdown or Close, and returns
+// ErrServerClosed then. A temporary accept error (too many open files, say)
+// is logged and retried after a pause that doubles from 5 ms to 1 s, rather
+// than spinning or giving up.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.shutting {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*conn]struct{}{}
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+
+	var pause time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.closing() || errors.Is(err, net.ErrClosed) {
+				return ErrServerClosed
+			}
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			s.ErrorLog.Errorf("accept on %s: %v; retrying in %v", l.Addr(), err, pause)
+			time.Sleep(pause)
+			continue
+		}
+		pause = 0
+		c := s.newConn(nc)
+		if c == nil {
+			nc.Close()
+			continue
+		}
+		go c.serve()
+	}
+}
+
+func (s *Server) closing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shutting
+}
+
+// newConn registers a connection; it returns nil when the server is shutting down.
+func (s *Server) newConn(nc net.Conn) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting {
+		return nil
+	}
+	c := &conn{s: s, nc: nc, idle: true}
+	c.br = bufio.NewReaderSize(flushingReader{c}, 8192)
+	c.bw = bufio.NewWriterSize(nc, 8192)
+	s.conns[c] = struct{}{}
+	s.connsDone.Add(1)
+	return c
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.connsDone.Done()
+}
+
+// setIdle marks c as waiting for a request (idle) or serving one. It reports
+// false when c became idle while the server is shutting down: the connection
+// should close instead of waiting.
+func (s *Server) setIdle(c *conn, idle bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.idle = idle
+	return !(idle && s.shutting)
+}
+
+// Shutdown stops the server gracefully, as TERM asks: it closes the
+// listeners, closes idle keep-alive connections, lets requests in flight
+// finish (their responses say Connection: close), and waits for every
+// connection to end or ctx to expire, whichever is first. On expiry it closes
+// what is left and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.beginShutdown()
+	done := make(chan struct{})
+	go func() {
+		s.connsDone.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.closeConns()
+		<-done
+		return fmt.Errorf("graceful shutdown: %w", ctx.Err())
+	}
+}
+
+// Close stops the server at once, as INT and QUIT ask: listeners and every
+// connection are closed, requests in flight are cut.
+func (s *Server) Close() error {
+	s.beginShutdown()
+	s.closeConns()
+	s.connsDone.Wait()
+	return nil
+}
+
+func (s *Server) beginShutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shutting = true
+	for l := range s.listeners {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.ErrorLog.Warnf("close listener %s: %v", l.Addr(), err)
+		}
+	}
+	// Wake connections waiting for a next request; they see s.shutting and
+	// close. Busy ones finish their request first.
+	for c := range s.conns {
+		if c.idle {
+			_ = c.nc.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.nc.Close()
+	}
+}
+
+// pid is cached for log lines.
+var pid = os.Getpid()
