@@ -1,9 +1,6 @@
 package wsgi
 
-import (
-	"errors"
-	"io"
-)
+import "io"
 
 // App is a WSGI application: PEP 3333's `application(environ, start_response)`.
 //
@@ -157,7 +154,3 @@ func (b *sliceBody) Next() ([]byte, error) {
 }
 
 func (b *sliceBody) Close() error { return nil }
-
-// ErrHeadersSent is wrapped by the error StartResponse returns (PEP 3333's
-// re-raise) when it is called with excInfo after the headers went out.
-var ErrHeadersSent = errors.New("wsgi: start_response called with exc_info after headers were sent")
