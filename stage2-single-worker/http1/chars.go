@@ -1,0 +1,130 @@
+package http1
+
+// Byte classes from RFC 9110 §5.6 and RFC 3986 §2, as 256-entry tables so the
+// hot path checks a byte with one load.
+var (
+	// tchar: the characters of a token (RFC 9110 §5.6.2) — methods, field
+	// names, transfer codings, chunk extension names.
+	tchar = class("!#$%&'*+-.^_`|~" + digits + alpha)
+
+	// fieldChar: what a field value may hold after OWS is trimmed: VCHAR,
+	// obs-text (0x80-0xFF), SP and HTAB (RFC 9110 §5.5). Every other control,
+	// NUL, CR and LF included, is refused.
+	fieldChar = fieldChars()
+
+	// targetChar: what a request-target may hold: visible ASCII except '#'
+	// (a fragment is never sent, RFC 9112 §3.2). Bytes >= 0x80 must be
+	// percent-encoded.
+	targetChar = targetChars()
+
+	// hostChar: reg-name characters (unreserved, pct-encoded, sub-delims;
+	// RFC 3986 §3.2.2) plus ':' '[' ']' used by IP literals.
+	hostChar = class(digits + alpha + "-._~" + "%" + "!$&'()*+,;=")
+)
+
+const (
+	digits = "0123456789"
+	alpha  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+func class(chars string) (t [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		t[chars[i]] = true
+	}
+	return t
+}
+
+func fieldChars() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c == '\t' || (c >= 0x20 && c != 0x7f)
+	}
+	return t
+}
+
+func targetChars() (t [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = c != '#'
+	}
+	return t
+}
+
+// isToken reports whether s is a non-empty token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tchar[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// unhex returns the value of a hex digit and whether c is one.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// equalFold reports whether s equals the lower-case ASCII word lower,
+// ignoring ASCII case (header names and codings are case-insensitive).
+func equalFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// trimOWS strips optional whitespace (SP and HTAB) from both ends of s.
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// nextElement splits a comma-separated list (RFC 9110 §5.6.1): it returns
+// the first element with OWS trimmed and the rest after the comma. Callers
+// loop while rest or elem is non-empty, skipping empty elements as the RFC
+// asks recipients to.
+func nextElement(list string) (elem, rest string, more bool) {
+	for i := 0; i < len(list); i++ {
+		if list[i] == ',' {
+			return trimOWS(list[:i]), list[i+1:], true
+		}
+	}
+	return trimOWS(list), "", false
+}

@@ -1,0 +1,80 @@
+// Package http1 reads HTTP/1.1 requests off a connection: the head
+// (request line and header fields) and the body, strictly enough that
+// nothing in front of the server can be fooled about where one request ends
+// and the next begins.
+//
+// # How a request is framed (RFC 9112)
+//
+// A request is a head and an optional body (§2.1):
+//
+//	POST /upload?x=1 HTTP/1.1\r\n          request line: method SP target SP version (§3)
+//	Host: example.com\r\n                   field lines: name ":" OWS value OWS (§5)
+//	Content-Length: 5\r\n
+//	\r\n                                    an empty line ends the head
+//	hello                                   the body: 5 bytes, then the next request
+//
+// Every line ends in CRLF. The head is read line by line and bounded as it
+// is read (Limits: a request line over the limit gets 414, too many or too
+// long field lines 431), so a client cannot make the server buffer more
+// than the limits allow.
+//
+// The body has no terminator of its own: the head says how long it is
+// (§6.3). Content-Length gives its size in bytes (§6.2). Transfer-Encoding:
+// chunked sends it in pieces, each a hex size line then that many bytes
+// then CRLF, ending with a zero-size chunk, optional trailer fields and an
+// empty line (§7.1):
+//
+//	5\r\nhello\r\n0\r\n\r\n
+//
+// With neither, a request has no body. On a persistent connection the byte
+// after the body is the first byte of the next request (pipelining, §9.3),
+// so reading exactly the body, no more and no less, is what keeps requests
+// apart.
+//
+// # Why strictness matters: request smuggling (§11.2)
+//
+// A proxy and a server that frame the same bytes differently disagree about
+// where a request ends; the leftover bytes, which the proxy saw as the body
+// of one request, become a second request that the proxy never checked. The
+// classic disagreements are each refused here with 400:
+//
+//   - Content-Length together with Transfer-Encoding: one side uses the
+//     length, the other the chunks (§6.1 lets a server refuse it).
+//   - Two different Content-Lengths, or a list of them (RFC 9110 §8.6).
+//   - chunked that is not the last coding, or is there twice (§6.3).
+//   - A bare LF as line end (§2.2): one side sees a line end, the other a
+//     byte inside a line.
+//   - obs-fold, a field line starting with whitespace (§5.2): one side joins
+//     it to the previous field, the other reads a new field.
+//   - Whitespace between a field name and its colon (§5.1), and control
+//     characters (NUL, a lone CR) anywhere.
+//   - A chunk size with a sign, "0x", spaces or an overflow (§7.1), and
+//     chunk data not followed by CRLF.
+//
+// A coding other than chunked gets 501 (we implement none), an HTTP
+// version other than 1.0 and 1.1 505, and an expectation other than
+// 100-continue 417 (RFC 9110 §10.1.1).
+//
+// # Use
+//
+// A worker keeps one bufio.Reader, Request and Body per connection:
+//
+//	var req http1.Request
+//	var body http1.Body
+//	for {
+//		err := http1.ReadRequest(br, http1.DefaultLimits, &req)
+//		if err != nil {
+//			// io.EOF: the client closed; *http1.Error: send e.Status, close
+//			return err
+//		}
+//		body.Reset(br, &req, http1.DefaultLimits)
+//		// ... run the app, which reads &body ...
+//		io.Copy(io.Discard, &body) // whatever the app left unread
+//		if !req.KeepAlive {
+//			return nil
+//		}
+//	}
+//
+// Percent-decoding the path for PATH_INFO is the server's business; Unescape
+// does it.
+package http1
