@@ -11,7 +11,7 @@
 //
 // The access log has one line per request, built from a format string of
 // gunicorn's "atoms": %(h)s is the remote address, %(r)s the request line,
-// %(s)s the status and so on (see AccessFormat). It is off unless a file is
+// %(s)s the status and so on (see DefaultAccessFormat). It is off unless a file is
 // named, because writing a line per request costs throughput.
 //
 // Both logs write whole lines with one Write call under a mutex, so lines

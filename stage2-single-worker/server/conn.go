@@ -54,41 +54,76 @@ func (r flushingReader) Read(p []byte) (int, error) {
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {
 	defer c.s.removeConn(c)
-	defer c.nc.Close()
 	c.learnAddrs()
 
 	first := true
 	for {
 		if !c.waitForRequest(first) {
+			c.nc.Close()
 			return
 		}
 		first = false
 		if !c.serveRequest() {
-			// Best effort: the client may already be gone.
-			_ = c.bw.Flush()
+			c.closeAfterResponse()
 			return
 		}
 		if c.br.Buffered() == 0 {
 			if err := c.bw.Flush(); err != nil {
+				c.nc.Close()
 				return
 			}
 		}
 	}
 }
 
+// lingerTime and lingerBytes bound how long, and how much, closeAfterResponse
+// reads from a client after the last response.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 256 << 10
+)
+
+// closeAfterResponse closes the connection once the last response is sent.
+//
+// Closing a TCP socket whose receive buffer still holds bytes (a body the app
+// never read, requests pipelined behind a refused one) makes the kernel send
+// a reset, and a reset can destroy the response before the client has read
+// it. So the server first flushes and shuts down its sending side, which the
+// client sees as the end of the response, then reads and discards what the
+// client still sends, for a short while, before closing.
+func (c *conn) closeAfterResponse() {
+	defer c.nc.Close()
+	if err := c.bw.Flush(); err != nil {
+		return // the client is gone
+	}
+	tc, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || tc.CloseWrite() != nil {
+		return
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+	// Discard what the bufio.Reader holds, then what is still in flight.
+	_, _ = c.br.Discard(c.br.Buffered())
+	_, _ = io.CopyN(io.Discard, c.nc, lingerBytes)
+}
+
 // waitForRequest waits until the first byte of a request arrives. Between
 // requests a client may stay silent for the keep-alive time; before its first
 // request, for Timeout. It reports false when the connection should close.
 func (c *conn) waitForRequest(first bool) bool {
-	if !c.s.setIdle(c, true) {
-		return false
-	}
 	if c.br.Buffered() == 0 {
 		wait := c.s.KeepAlive
 		if first || wait <= 0 {
 			wait = c.s.timeout()
 		}
+		// The deadline is set before the connection is marked idle, so
+		// that a shutdown beginning in between (which sets a deadline of
+		// now on idle connections) has the last word.
 		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+	}
+	if !c.s.setIdle(c, true) {
+		return false
+	}
+	if c.br.Buffered() == 0 {
 		if _, err := c.br.Peek(1); err != nil {
 			return false
 		}
@@ -134,7 +169,7 @@ func (c *conn) serveRequest() bool {
 // callApp calls the app and sends what it returns.
 func (c *conn) callApp() {
 	r := &c.resp
-	body, err := c.s.App.Call(&c.env, r.startResponse)
+	body, err := c.s.App.Call(&c.env, r.startFn)
 	if err != nil {
 		r.fail(err)
 		return
@@ -144,6 +179,15 @@ func (c *conn) callApp() {
 		return
 	}
 	for {
+		if r.streaming() {
+			// The app may take its time over the next chunk: the client
+			// gets what is ready now. A body that is complete (its
+			// Content-Length all written) waits for the batch flush.
+			if err := c.bw.Flush(); err != nil {
+				r.fail(err)
+				break
+			}
+		}
 		chunk, err := body.Next()
 		if err == io.EOF {
 			break
@@ -182,7 +226,7 @@ func (c *conn) refuse(err error) {
 	if c.req.Proto == "HTTP/1.0" {
 		proto = "HTTP/1.0"
 	}
-	writeSimple(c.bw, proto, perr.Status)
+	writeSimple(c.bw, proto, perr.Status, false)
 	if c.s.AccessLog != nil {
 		c.s.AccessLog.Log(&logging.Record{
 			RemoteAddr: c.remoteAddr, Method: "-", RawURI: "-", Proto: "-",

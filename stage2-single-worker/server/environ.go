@@ -45,7 +45,7 @@ func (c *conn) buildEnviron() error {
 		return &http1.Error{Status: 400, Reason: "bad percent-encoding in path " + strconv.Quote(req.Path)}
 	}
 	script := s.ScriptName
-	if script != "" && strings.HasPrefix(path, script) {
+	if underScript(path, script) {
 		path = path[len(script):]
 	}
 
@@ -89,6 +89,13 @@ func (c *conn) buildEnviron() error {
 	env.Multiprocess = s.Multiprocess
 	env.RunOnce = false
 	return nil
+}
+
+// underScript reports whether path lies under the mount point script: equal
+// to it or below it ("/app" or "/app/x", never "/application").
+func underScript(path, script string) bool {
+	return script != "" && strings.HasPrefix(path, script) &&
+		(len(path) == len(script) || path[len(script)] == '/')
 }
 
 func (s *Server) scheme() string {

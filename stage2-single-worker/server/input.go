@@ -118,8 +118,16 @@ func (in *requestInput) reader() io.Reader {
 // consumed reports whether the whole body has been read from the
 // connection, so that the next request starts where this one ends.
 func (in *requestInput) consumed() bool {
-	if in.mode != inputLazy {
+	if in.mode != inputLazy || in.lazy.eof {
 		return true
+	}
+	if in.lazy.sent && in.lazy.failed == nil {
+		// An app reading exactly Content-Length bytes never asks for the
+		// end; an empty read tells, without touching the connection:
+		// http1.Body returns io.EOF once its last byte is read.
+		if _, err := in.lazy.c.body.Read(nil); err == io.EOF {
+			in.lazy.eof = true
+		}
 	}
 	return in.lazy.eof
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
@@ -43,10 +44,30 @@ type response struct {
 	noBody        bool // HEAD, 1xx, 204, 304: no body on the wire
 	written       int64
 	keepAlive     bool
+
+	// startFn and writeFn are r.startResponse and r.write as func values,
+	// made once per connection: a method value made per request would be
+	// an allocation per request.
+	startFn wsgi.StartResponse
+	writeFn wsgi.Write
+	scratch []byte // formats chunk sizes
 }
 
 func (r *response) reset(c *conn, keepAlive bool) {
-	*r = response{c: c, headers: r.headers[:0], keepAlive: keepAlive, contentLength: -1}
+	startFn, writeFn := r.startFn, r.writeFn
+	if startFn == nil {
+		startFn, writeFn = r.startResponse, r.write
+	}
+	*r = response{
+		c: c, headers: r.headers[:0], keepAlive: keepAlive, contentLength: -1,
+		startFn: startFn, writeFn: writeFn, scratch: r.scratch[:0],
+	}
+}
+
+// streaming reports whether the body may have more to come after what was
+// written: the head is out and the Content-Length, if any, is not reached.
+func (r *response) streaming() bool {
+	return r.sent && r.c.bw.Buffered() > 0 && (r.contentLength < 0 || r.written < r.contentLength)
 }
 
 // startResponse is the StartResponse handed to the app.
@@ -90,7 +111,7 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 	r.status, r.code = status, code
 	m := r.c.req.Method
 	r.noBody = m == "HEAD" || code < 200 || code == 204 || code == 304
-	return r.write, nil
+	return r.writeFn, nil
 }
 
 // write sends one chunk of the body: it is both the legacy write() callable
@@ -105,12 +126,13 @@ func (r *response) write(chunk []byte) error {
 	if len(chunk) == 0 {
 		return nil
 	}
+	if r.contentLength >= 0 && r.written+int64(len(chunk)) > r.contentLength {
+		// Never put more on the wire than the head announced. Checked
+		// before the head goes out, so a single chunk too long is a 500.
+		return fmt.Errorf("%w (%d)", errTooLong, r.contentLength)
+	}
 	if !r.sent {
 		r.sendHead(false)
-	}
-	if r.contentLength >= 0 && r.written+int64(len(chunk)) > r.contentLength {
-		// Never put more on the wire than the head announced.
-		return fmt.Errorf("%w (%d)", errTooLong, r.contentLength)
 	}
 	r.written += int64(len(chunk))
 	if r.noBody {
@@ -118,7 +140,8 @@ func (r *response) write(chunk []byte) error {
 	}
 	bw := r.c.bw
 	if r.chunked {
-		bw.WriteString(strconv.FormatInt(int64(len(chunk)), 16))
+		r.scratch = strconv.AppendInt(r.scratch[:0], int64(len(chunk)), 16)
+		bw.Write(r.scratch)
 		bw.WriteString("\r\n")
 		bw.Write(chunk)
 		_, err := bw.WriteString("\r\n")
@@ -158,13 +181,22 @@ func (r *response) fail(err error) {
 	}
 	r.failed = err
 	r.keepAlive = false
-	r.c.s.ErrorLog.Errorf("Error handling request %s\n%v", r.c.req.Target, err)
+	r.c.s.ErrorLog.Errorf("Error handling request %s\n%s", r.c.req.Target, traceback(err))
 	if r.sent {
 		return
 	}
 	r.code = 500
-	r.written = int64(len(internalError))
-	writeSimple(r.c.bw, r.c.req.Proto, 500)
+	r.written = writeSimple(r.c.bw, r.c.req.Proto, 500, r.c.req.Method == "HEAD")
+}
+
+// traceback returns what the error log shows of an app error: a Python
+// app's whole traceback, else the error's text.
+func traceback(err error) string {
+	var pyErr *pyapp.AppError
+	if errors.As(err, &pyErr) && pyErr.Traceback != "" {
+		return strings.TrimRight(pyErr.Traceback, "\n")
+	}
+	return err.Error()
 }
 
 // sendHead writes the status line and headers. empty says the body is
@@ -182,7 +214,10 @@ func (r *response) sendHead(empty bool) {
 		// HTTP/1.0 has no chunked coding: the body ends when the connection does.
 		r.keepAlive = false
 	}
-	if r.c.s.closing() {
+	if r.c.s.closing() || !r.c.input.consumed() {
+		// Shutting down; or the app left an "Expect: 100-continue" body
+		// unread, and the client, never told to send it, may or may not:
+		// where the next request starts is unknown.
 		r.keepAlive = false
 	}
 	bw := r.c.bw
@@ -221,8 +256,9 @@ func (r *response) header(name string) string {
 const internalError = "Internal Server Error"
 
 // writeSimple writes a complete small response from the server itself: an
-// error page for a refused request or a failed app. It always closes.
-func writeSimple(bw *bufio.Writer, proto string, code int) {
+// error page for a refused request or a failed app, without its body for a
+// HEAD request. It always closes, and returns the body's size.
+func writeSimple(bw *bufio.Writer, proto string, code int, head bool) int64 {
 	if proto != "HTTP/1.0" {
 		proto = "HTTP/1.1"
 	}
@@ -231,8 +267,13 @@ func writeSimple(bw *bufio.Writer, proto string, code int) {
 		text = internalError
 	}
 	body := text + "\n"
-	fmt.Fprintf(bw, "%s %d %s\r\nServer: %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s",
-		proto, code, http.StatusText(code), Software, dates.now(), len(body), body)
+	fmt.Fprintf(bw, "%s %d %s\r\nServer: %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n",
+		proto, code, text, Software, dates.now(), len(body))
+	if head {
+		return 0
+	}
+	bw.WriteString(body)
+	return int64(len(body))
 }
 
 // parseStatus checks a WSGI status, "200 OK": three digits, a space and a

@@ -147,7 +147,8 @@ func (s *Server) setIdle(c *conn, idle bool) bool {
 // listeners, closes idle keep-alive connections, lets requests in flight
 // finish (their responses say Connection: close), and waits for every
 // connection to end or ctx to expire, whichever is first. On expiry it closes
-// what is left and returns ctx's error.
+// what is left and returns ctx's error without waiting further: an app call
+// still running cannot be interrupted, only abandoned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginShutdown()
 	done := make(chan struct{})
@@ -160,17 +161,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		s.closeConns()
-		<-done
 		return fmt.Errorf("graceful shutdown: %w", ctx.Err())
 	}
 }
 
 // Close stops the server at once, as INT and QUIT ask: listeners and every
-// connection are closed, requests in flight are cut.
+// connection are closed, requests in flight are cut. It does not wait for
+// app calls in progress, which it cannot interrupt.
 func (s *Server) Close() error {
 	s.beginShutdown()
 	s.closeConns()
-	s.connsDone.Wait()
 	return nil
 }
 

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gunicorn-go/shared/testkit"
+)
+
+// accessLine is gunicorn's default access log format,
+// %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s", for a
+// request from curl.
+var accessLine = regexp.MustCompile(`^127\.0\.0\.1 - (-|alice) \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "(GET|POST) /\S* HTTP/1\.1" \d{3} (\d+|-) "(-|http://ref\.example/)" "curl/[0-9.]+"$`)
+
+// errorLine is gunicorn's error log line: [time] [pid] [LEVEL] message.
+var errorLine = regexp.MustCompile(`^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}\] \[\d+\] \[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] \S`)
+
+// waitLines polls read until it returns at least n lines holding substr.
+func waitLines(t *testing.T, read func() string, substr string, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		var lines []string
+		for _, l := range strings.Split(read(), "\n") {
+			if strings.Contains(l, substr) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	requests := func(t *testing.T, s *liveServer) {
+		t.Helper()
+		if out, code := curl(t, s.url("/a?x=1"), s.url("/b")); code != 0 {
+			t.Fatalf("curl exit %d: %s", code, out)
+		}
+		if out, code := curl(t, "-u", "alice:secret", "-e", "http://ref.example/", "-d", "x=1", s.url("/c")); code != 0 {
+			t.Fatalf("curl exit %d: %s", code, out)
+		}
+	}
+	check := func(t *testing.T, lines []string) {
+		t.Helper()
+		if len(lines) != 3 {
+			t.Fatalf("%d access log lines, want 3:\n%s", len(lines), strings.Join(lines, "\n"))
+		}
+		for _, l := range lines {
+			if !accessLine.MatchString(l) {
+				t.Errorf("access log line %q is not in gunicorn's default format", l)
+			}
+		}
+		if !strings.Contains(lines[0], `"GET /a?x=1 HTTP/1.1" 200 26 "-" "curl/`) {
+			t.Errorf("first line %q", lines[0])
+		}
+		if !strings.Contains(lines[2], ` - alice [`) || !strings.Contains(lines[2], `"POST /c HTTP/1.1" 200 26 "http://ref.example/" "curl/`) {
+			t.Errorf("third line %q", lines[2])
+		}
+	}
+
+	t.Run("to a file", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "access.log")
+		s := startServer(t, "--access-logfile", path, "go:hello")
+		requests(t, s)
+		check(t, waitLines(t, func() string { b, _ := os.ReadFile(path); return string(b) }, "127.0.0.1", 3))
+		if strings.Contains(s.Stdout.String(), "127.0.0.1 -") {
+			t.Errorf("access log lines on stdout too:\n%s", s.Stdout.String())
+		}
+	})
+	t.Run("to stdout", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, "--access-logfile", "-", "go:hello")
+		requests(t, s)
+		check(t, waitLines(t, s.Stdout.String, "127.0.0.1", 3))
+	})
+	t.Run("off by default", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, "go:hello")
+		requests(t, s)
+		if strings.Contains(s.Stdout.String()+s.Stderr.String(), `"GET /a?x=1 HTTP/1.1"`) {
+			t.Errorf("an access log line without --access-logfile")
+		}
+	})
+}
+
+func TestErrorLog(t *testing.T) {
+	t.Parallel()
+	t.Run("stderr", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, "go:hello")
+		for _, msg := range []string{"[INFO] Starting gunicorn-go ", "[INFO] Listening at: http://" + s.Addr + " (", "[INFO] Booting worker with pid: "} {
+			line := s.WaitLog(msg, ioTimeout)
+			if !errorLine.MatchString(line) {
+				t.Errorf("error log line %q is not in gunicorn's format", line)
+			}
+		}
+	})
+	t.Run("file and level", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "error.log")
+		bin := testkit.Binary(t, "stage2-single-worker/cmd/stage2")
+		p := testkit.Start(t, testkit.StartOptions{}, bin, "-b", "127.0.0.1:0", "--error-logfile", path, "--log-level", "debug", "go:crash")
+		read := func() string { b, _ := os.ReadFile(path); return string(b) }
+		lines := waitLines(t, read, "Listening at: http://127.0.0.1:", 1)
+		if len(lines) != 1 {
+			t.Fatalf("no Listening line in %s:\n%s", path, read())
+		}
+		s := &liveServer{Proc: p, t: t}
+		s.Addr = strings.Fields(lines[0][strings.Index(lines[0], "http://")+len("http://"):])[0]
+		s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+		waitLines(t, read, "Error handling request", 1)
+		for _, line := range strings.Split(strings.TrimSpace(read()), "\n") {
+			if strings.HasPrefix(line, "[") && !errorLine.MatchString(line) {
+				t.Errorf("error log line %q is not in gunicorn's format", line)
+			}
+		}
+		if !strings.HasPrefix(read(), "[") {
+			t.Errorf("the error log does not start with a log line:\n%s", read())
+		}
+		if out := p.Stderr.String(); out != "" {
+			t.Errorf("stderr not empty with --error-logfile:\n%s", out)
+		}
+	})
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestResponseFraming checks the server's headers and how it frames bodies.
+func TestResponseFraming(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "go:stream")
+
+	t.Run("server headers", func(t *testing.T) {
+		resp := s.roundTrip("GET /?n=2 HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+		for _, h := range []string{"Date", "Server", "Connection"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("no %s header in\n%s", h, resp.Head)
+			}
+		}
+		if !strings.HasPrefix(resp.Header.Get("Server"), "gunicorn-go/") {
+			t.Errorf("Server: %q", resp.Header.Get("Server"))
+		}
+	})
+	t.Run("chunked on HTTP/1.1 without Content-Length", func(t *testing.T) {
+		resp := s.roundTrip("GET /?n=3 HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+		if !resp.headerLine("Transfer-Encoding", "chunked") || !resp.headerLine("Connection", "keep-alive") {
+			t.Errorf("want chunked and keep-alive:\n%s", resp.Head)
+		}
+		if string(resp.Body) != "chunk 1\nchunk 2\nchunk 3\n" {
+			t.Errorf("body %q", resp.Body)
+		}
+	})
+	t.Run("close-delimited on HTTP/1.0", func(t *testing.T) {
+		nc := s.dial()
+		write(t, nc, "GET /?n=3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+		raw, err := io.ReadAll(nc) // the body ends when the connection does
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, body, _ := strings.Cut(string(raw), "\r\n\r\n")
+		if !strings.HasPrefix(head, "HTTP/1.0 200 ") || !strings.Contains(head, "\r\nConnection: close") {
+			t.Errorf("head:\n%s", head)
+		}
+		if strings.Contains(head, "Transfer-Encoding") || strings.Contains(head, "Content-Length") {
+			t.Errorf("HTTP/1.0 response framed by a header:\n%s", head)
+		}
+		if body != "chunk 1\nchunk 2\nchunk 3\n" {
+			t.Errorf("body %q", body)
+		}
+	})
+	t.Run("HEAD has no body", func(t *testing.T) {
+		// A GET after the HEAD, in the same write: any body bytes sent for
+		// the HEAD would garble the GET's response.
+		nc := s.dial()
+		write(t, nc, "HEAD /?n=3 HTTP/1.1\r\nHost: x\r\n\r\nGET /?n=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		br := bufio.NewReader(nc)
+		head := readResponse(t, br, "HEAD")
+		if head.StatusCode != 200 || strings.Contains(head.Head, "Transfer-Encoding") {
+			t.Errorf("HEAD response:\n%s", head.Head)
+		}
+		if get := readResponse(t, br, "GET"); string(get.Body) != "chunk 1\n" {
+			t.Errorf("GET after HEAD: %q", get.Body)
+		}
+		expectClosed(t, nc, br)
+	})
+}
+
+// TestResponseNoBodyStatuses checks that 204 and 304 responses carry no body
+// although the app returned one.
+func TestResponseNoBodyStatuses(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, testApps(t, "status")...)
+	for _, code := range []string{"204", "304"} {
+		t.Run(code, func(t *testing.T) {
+			nc := s.dial()
+			write(t, nc, "GET /?code="+code+" HTTP/1.1\r\nHost: x\r\n\r\nGET /?code=200 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			br := bufio.NewReader(nc)
+			first := readResponse(t, br, "GET")
+			if first.Status[:3] != code {
+				t.Errorf("status %q, want %s", first.Status, code)
+			}
+			if strings.Contains(first.Head, "Transfer-Encoding") {
+				t.Errorf("a %s response announced a body:\n%s", code, first.Head)
+			}
+			if second := readResponse(t, br, "GET"); !strings.HasPrefix(string(second.Body), "a body") {
+				t.Errorf("the response after the %s: %q", code, second.Body)
+			}
+			expectClosed(t, nc, br)
+		})
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// inFlightDelay is how long a test waits after sending a request before it
+// signals the server, so that the request is being served by then. It only
+// orders events; no assertion depends on time.
+const inFlightDelay = 500 * time.Millisecond
+
+// TestTermIsGraceful sends TERM while a slow request is in flight: the
+// request completes with 200, an idle keep-alive connection is closed, new
+// connections are refused, and the process exits 0.
+func TestTermIsGraceful(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		body string
+	}{
+		{"go", []string{"go:slow"}, "done\n"},
+		{"python", testApps(t, "slow"), "slow done\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := startServer(t, tc.args...)
+
+			// An idle keep-alive connection.
+			idle := s.dial()
+			write(t, idle, "GET /?ms=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+			idleBr := bufio.NewReader(idle)
+			if resp := readResponse(t, idleBr, "GET"); resp.StatusCode != 200 {
+				t.Fatalf("idle connection's request: %d", resp.StatusCode)
+			}
+			runners := s.children()
+			if tc.name == "python" && len(runners) == 0 {
+				t.Fatal("no app runner process under the server")
+			}
+
+			// A request in flight.
+			busy := s.dial()
+			write(t, busy, "GET /?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n")
+			time.Sleep(inFlightDelay)
+
+			s.Signal(syscall.SIGTERM)
+			expectClosed(t, idle, idleBr)
+			s.WaitLog("Handling signal: term", ioTimeout)
+			waitRefused(t, s)
+
+			resp := readResponse(t, bufio.NewReader(busy), "GET")
+			if resp.StatusCode != 200 || string(resp.Body) != tc.body {
+				t.Errorf("in-flight request: %d %q, want 200 %q", resp.StatusCode, resp.Body, tc.body)
+			}
+			if !resp.headerLine("Connection", "close") {
+				t.Errorf("a response during shutdown must close:\n%s", resp.Head)
+			}
+			if code := s.Wait(ioTimeout); code != 0 {
+				t.Errorf("exit code %d, want 0", code)
+			}
+			for _, pid := range runners {
+				if alive(t, pid) {
+					t.Errorf("app runner %s still running after the server exited", pid)
+				}
+			}
+		})
+	}
+}
+
+// TestQuickStop sends INT or QUIT while a long request is in flight: the
+// server exits 0 at once, cutting the request.
+func TestQuickStop(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			s := startServer(t, "go:slow")
+			busy := s.dial()
+			// Far longer than the wait below: the server must not wait for it.
+			write(t, busy, "GET /?ms=600000 HTTP/1.1\r\nHost: x\r\n\r\n")
+			time.Sleep(inFlightDelay)
+			s.Signal(sig)
+			if code := s.Wait(ioTimeout); code != 0 {
+				t.Errorf("exit code %d, want 0", code)
+			}
+			br := bufio.NewReader(busy)
+			if line, err := br.ReadString('\n'); err == nil {
+				t.Errorf("the cut request got an answer: %q", line)
+			}
+		})
+	}
+}
+
+// waitRefused dials until the server refuses connections, which it must do
+// once TERM has closed its listener, while still finishing requests.
+func waitRefused(t *testing.T, s *liveServer) {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		nc, err := net.Dial("tcp", s.Addr)
+		if err != nil {
+			if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("dial after TERM: %v, want connection refused", err)
+			}
+			return
+		}
+		nc.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections after TERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// alive reports whether process pid still runs (a zombie does not).
+func alive(t *testing.T, pid string) bool {
+	t.Helper()
+	n, err := strconv.Atoi(pid)
+	if err != nil {
+		t.Fatalf("pid %q: %v", pid, err)
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses: "123 (python3) S ...".
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}

@@ -1,0 +1,86 @@
+"""WSGI apps served by stage 2's end-to-end tests, as "testapps:NAME".
+
+Each is the smallest app that puts one server behaviour to the test.
+"""
+import hashlib
+import time
+from urllib.parse import parse_qs
+from wsgiref.validate import validator
+
+
+def _query(environ, name, default=""):
+    return parse_qs(environ.get("QUERY_STRING", "")).get(name, [default])[0]
+
+
+def _read_all(stream):
+    # read(n) with one argument only: wsgiref's validator refuses read().
+    blocks = []
+    while True:
+        block = stream.read(65536)
+        if not block:
+            return b"".join(blocks)
+        blocks.append(block)
+
+
+def upload(environ, start_response):
+    """Reads wsgi.input in 64 KiB blocks; answers "BYTES SHA256"."""
+    digest = hashlib.sha256()
+    size = 0
+    read = environ["wsgi.input"].read
+    while True:
+        block = read(65536)
+        if not block:
+            break
+        size += len(block)
+        digest.update(block)
+    body = ("%d %s\n" % (size, digest.hexdigest())).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _echo(environ, start_response):
+    """The environ's str values as sorted KEY=VALUE lines, an empty line, the
+    body. ?stream=1 answers without Content-Length, one chunk per line."""
+    data = _read_all(environ["wsgi.input"])
+    lines = sorted("%s=%s\n" % (k, v) for k, v in environ.items() if isinstance(v, str))
+    chunks = [line.encode("latin-1") for line in lines] + [b"\n", data]
+    headers = [("Content-Type", "text/plain; charset=latin-1")]
+    if _query(environ, "stream"):
+        start_response("200 OK", headers)
+        return iter(chunks)
+    body = b"".join(chunks)
+    start_response("200 OK", headers + [("Content-Length", str(len(body)))])
+    return [body]
+
+
+# The echo app wrapped in wsgiref's validator: any PEP 3333 slip by the server
+# (or the app) raises AssertionError or warns.
+validated = validator(_echo)
+
+
+def crash(environ, start_response):
+    """Raises before start_response."""
+    raise ValueError("testapps crash before the response")
+
+
+def crash_after(environ, start_response):
+    """Sends a first chunk, then raises."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"first chunk\n"
+    raise ValueError("testapps crash after the first chunk")
+
+
+def slow(environ, start_response):
+    """Sleeps ?ms= milliseconds (default 1500), then answers "slow done"."""
+    time.sleep(int(_query(environ, "ms", "1500")) / 1000)
+    body = b"slow done\n"
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def status(environ, start_response):
+    """Answers with ?code= (default 200) and a body, which the server must
+    drop for 204 and 304."""
+    code = _query(environ, "code", "200")
+    start_response(code + " Test", [("Content-Type", "text/plain")])
+    return [b"a body the server must drop for 204 and 304\n"]

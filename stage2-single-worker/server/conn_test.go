@@ -1,0 +1,175 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"gunicorn-go/shared/examples/goapps"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+)
+
+// gatedBody yields "first\n", then waits for the gate to open before
+// yielding "second\n".
+type gatedBody struct {
+	gate chan struct{}
+	n    int
+}
+
+func (b *gatedBody) Next() ([]byte, error) {
+	b.n++
+	switch b.n {
+	case 1:
+		return []byte("first\n"), nil
+	case 2:
+		<-b.gate
+		return []byte("second\n"), nil
+	}
+	return nil, io.EOF
+}
+
+func (b *gatedBody) Close() error { return nil }
+
+// TestStreamingSendsEachChunk checks that a chunk reaches the client while
+// the app is still working on the next one.
+func TestStreamingSendsEachChunk(t *testing.T) {
+	t.Parallel()
+	gate := make(chan struct{})
+	s := startServer(t, wsgi.AppFunc(func(_ *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		_, err := start("200 OK", nil, nil)
+		return &gatedBody{gate: gate}, err
+	}), nil)
+	nc := s.dial(t)
+	if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(nc)
+	readHead(t, br)
+	// The first chunk arrives although the second is held back.
+	for _, want := range []string{"6\r\n", "first\n", "\r\n"} {
+		if got, err := br.ReadString('\n'); err != nil || got != want {
+			t.Fatalf("read %q, %v; want %q", got, err, want)
+		}
+	}
+	close(gate)
+	rest, err := br.ReadString('\n')
+	if err != nil || rest != "7\r\n" {
+		t.Fatalf("after the gate: %q, %v", rest, err)
+	}
+}
+
+// TestValidatedEcho runs requests through go:echo wrapped in wsgi.Validate,
+// which checks the environ and the order of the server's calls.
+func TestValidatedEcho(t *testing.T) {
+	t.Parallel()
+	echo, ok := goapps.Lookup("echo")
+	if !ok {
+		t.Fatal("no go:echo")
+	}
+	checker := wsgi.Validate(echo)
+	s := startServer(t, checker, nil)
+	raw := "GET /a?b=c HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1" +
+		"POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+		"HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"POST /expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi" +
+		"GET /old HTTP/1.0\r\n\r\n"
+	out := s.exchange(t, raw)
+	if n := strings.Count(out, "HTTP/1.1 200 OK\r\n"); n != 5 {
+		t.Errorf("%d HTTP/1.1 responses with 200, want 5:\n%s", n, out)
+	}
+	if !strings.Contains(out, "HTTP/1.1 100 Continue\r\n\r\n") || !strings.Contains(out, "HTTP/1.0 200 OK\r\n") {
+		t.Errorf("no 100 Continue or no HTTP/1.0 response:\n%s", out)
+	}
+	if err := checker.Err(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLargeBodiesAreSpooled checks that a body above SpoolThreshold reaches
+// the app as a file, and that the file is removed after the request.
+func TestLargeBodiesAreSpooled(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	type seen struct {
+		data, path string
+	}
+	seenc := make(chan seen, 2)
+	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		var got seen
+		if ib, ok := env.Input.(wsgi.InputBuffer); ok {
+			_, got.path = ib.Buffered()
+		}
+		if env.Input != nil { // nil: no body
+			data, err := io.ReadAll(env.Input)
+			if err != nil {
+				return nil, err
+			}
+			got.data = string(data)
+		}
+		seenc <- got
+		_, err := start("204 No Content", nil, nil)
+		return wsgi.Chunks(), err
+	}), func(s *Server) {
+		s.SpoolThreshold = 8
+		s.TempDir = tmp
+	})
+	for _, tc := range []struct {
+		name, raw, body string
+		spooled         bool
+	}{
+		{"small", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nsmall", "small", false},
+		{"large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\nlarger than 8 b.", "larger than 8 b.", true},
+		{"large chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nlarger\r\na\r\n than 8 b.\r\n0\r\n\r\n", "larger than 8 b.", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := s.exchange(t, tc.raw+"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+			if !strings.HasPrefix(out, "HTTP/1.1 204 ") {
+				t.Fatalf("response:\n%s", out)
+			}
+			got := <-seenc
+			<-seenc // the second request's
+			if got.data != tc.body || (got.path != "") != tc.spooled {
+				t.Errorf("app read %q from file %q; want %q, spooled %v", got.data, got.path, tc.body, tc.spooled)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("%d files left in the spool directory", len(left))
+			}
+		})
+	}
+}
+
+// TestShutdownAbandonsAStuckApp checks that Shutdown returns when its
+// deadline passes and Close returns at once, even while an app call never
+// ends.
+func TestShutdownAbandonsAStuckApp(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	app := wsgi.AppFunc(func(*wsgi.Environ, wsgi.StartResponse) (wsgi.Body, error) {
+		close(started)
+		<-release
+		return nil, errors.New("released")
+	})
+	s := startServer(t, app, nil)
+	nc := s.dial(t)
+	if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := shutdown(s.Server, 50*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown: %v, want the deadline's error", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := io.ReadAll(nc); err != nil && !strings.Contains(err.Error(), "reset") {
+		t.Errorf("the connection of the stuck request: %v", err)
+	}
+}
