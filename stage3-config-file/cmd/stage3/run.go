@@ -1,0 +1,162 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"gunicorn-go/stage1-wsgi-hello/appload"
+	"gunicorn-go/stage1-wsgi-hello/pyapp"
+	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/logging"
+	"gunicorn-go/stage2-single-worker/server"
+	"gunicorn-go/stage3-config-file/config"
+)
+
+const prog = "stage3"
+
+// Exit codes: gunicorn exits 1 for a configuration error.
+const (
+	exitOK    = 0
+	exitError = 1
+)
+
+// run is the whole command: load the settings, then print them, check them,
+// or serve. It returns the exit code.
+func run(args, environ []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(args, environ)
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		fmt.Fprint(stdout, config.Help(prog))
+		return exitOK
+	case errors.Is(err, config.ErrVersion):
+		fmt.Fprintf(stdout, "gunicorn-go (version %s, stage 3)\n", server.Version)
+		return exitOK
+	case errors.Is(err, config.ErrUsage):
+		fmt.Fprintf(stderr, "%s\n%s: error: %v\n", config.Usage(prog), prog, err)
+		return exitError
+	case err != nil:
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return exitError
+	}
+
+	elog, closeLog, err := openErrorLog(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return exitError
+	}
+	defer closeLog()
+	for _, w := range cfg.Warnings {
+		elog.Warnf("%s", w)
+	}
+
+	if cfg.PrintConfig {
+		if err := cfg.Print(stdout); err != nil {
+			fmt.Fprintf(stderr, "Error: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	if cfg.WSGIApp == "" {
+		fmt.Fprintf(stderr, "%s\n%s: error: no application: give APP, or wsgi_app in the config file\n", config.Usage(prog), prog)
+		return exitError
+	}
+	sc, notes, err := serverConfig(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return exitError
+	}
+	if cfg.CheckConfig {
+		return checkApp(sc, stderr)
+	}
+	for _, n := range notes {
+		elog.Warnf("%s", n)
+	}
+	closeLog()
+	return server.Run(sc)
+}
+
+// openErrorLog opens the error log the settings name, for the messages this
+// command logs before the server (which opens it again) starts.
+func openErrorLog(cfg *config.Config, stderr io.Writer) (*logging.ErrorLog, func(), error) {
+	out, err := logging.OpenOutput(cfg.ErrorLog, stderr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("errorlog %s: %w", cfg.ErrorLog, err)
+	}
+	level, err := logging.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		out.Close()
+		return nil, nil, err
+	}
+	return logging.NewErrorLog(out, level), func() { out.Close() }, nil
+}
+
+// serverConfig builds stage 2's server.Config from the settings. notes are
+// warnings about settings stage 3 stores but does not act on yet.
+//
+// Outcomes: (config, notes, nil); or an error when the first bind is not a
+// TCP address, which stage 2's server cannot serve.
+func serverConfig(cfg *config.Config) (server.Config, []string, error) {
+	first, err := config.ParseBind(cfg.Bind[0])
+	if err != nil {
+		return server.Config{}, nil, err
+	}
+	if first.Network != "tcp" {
+		return server.Config{}, nil, fmt.Errorf("bind %s: %s: binds are served from stage 5; stage 3 serves one TCP address", first, first.Network)
+	}
+	var notes []string
+	if cfg.Workers > 1 {
+		notes = append(notes, fmt.Sprintf("workers=%d: stage 3 runs one worker; the arbiter arrives in stage 4", cfg.Workers))
+	}
+	if len(cfg.Bind) > 1 {
+		notes = append(notes, fmt.Sprintf("bind: stage 3 serves the first address, %s; %s are served from a later stage",
+			cfg.Bind[0], strings.Join(cfg.Bind[1:], ", ")))
+	}
+	return server.Config{
+		Bind:            first.Address,
+		App:             cfg.WSGIApp,
+		Chdir:           cfg.Chdir,
+		Python:          cfg.Python,
+		PythonPath:      cfg.PythonPath,
+		Env:             cfg.RawEnv,
+		KeepAlive:       seconds(cfg.KeepAlive),
+		Timeout:         seconds(cfg.Timeout),
+		GracefulTimeout: seconds(cfg.GracefulTimeout),
+		Limits: http1.Limits{
+			RequestLine: cfg.LimitRequestLine,
+			Fields:      cfg.LimitRequestFields,
+			FieldSize:   cfg.LimitRequestFieldSize,
+		},
+		AccessLog:       cfg.AccessLog,
+		AccessLogFormat: cfg.AccessLogFormat,
+		ErrorLog:        cfg.ErrorLog,
+		LogLevel:        cfg.LogLevel,
+		CaptureOutput:   cfg.CaptureOutput,
+	}, notes, nil
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// checkApp is --check-config's second half: import the app as the server
+// would, then stop it. 0 when it loads, 1 with the reason when not.
+func checkApp(sc server.Config, stderr io.Writer) int {
+	_, closer, err := appload.Load(sc.App, pyapp.Options{
+		Python:        pyapp.Interpreter(sc.Python),
+		Chdir:         sc.Chdir,
+		PythonPath:    sc.PythonPath,
+		Env:           sc.Env,
+		ErrorLog:      stderr,
+		CaptureOutput: false,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: app %s: %v\n", sc.App, err)
+		return exitError
+	}
+	if err := closer.Close(); err != nil {
+		fmt.Fprintf(stderr, "Error: app %s: stop: %v\n", sc.App, err)
+		return exitError
+	}
+	return exitOK
+}

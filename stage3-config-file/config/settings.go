@@ -1,0 +1,411 @@
+package config
+
+// Settings holds every setting's value once Load has resolved them. Field
+// names follow gunicorn's setting names; durations are whole seconds, as in
+// gunicorn. The table (All) says which source may set each one.
+type Settings struct {
+	Config  string // config: the config file, or python:MODULE
+	WSGIApp string // wsgi_app: the app, MODULE:CALLABLE; "" when none was given
+
+	Bind    []string // bind: addresses to listen on; see ParseBind
+	Backlog int      // backlog: pending connections the kernel queues
+
+	Workers           int // workers: worker processes
+	Threads           int // threads: threads per worker
+	MaxRequests       int // max_requests: requests before a worker restarts; 0 = never
+	MaxRequestsJitter int // max_requests_jitter: random extra requests per worker
+	Timeout           int // timeout: seconds of worker silence before it is killed
+	GracefulTimeout   int // graceful_timeout: seconds in-flight requests get on TERM
+	KeepAlive         int // keepalive: seconds an idle keep-alive connection is kept
+
+	LimitRequestLine      int // limit_request_line: bytes; 0 = unlimited
+	LimitRequestFields    int // limit_request_fields: header fields
+	LimitRequestFieldSize int // limit_request_field_size: bytes per header line
+
+	CheckConfig bool // check_config: load the config and the app, then exit
+	PrintConfig bool // print_config: print the settings, then exit
+
+	ReusePort           bool              // reuse_port: set SO_REUSEPORT
+	Chdir               string            // chdir: absolute directory to change to before loading the app
+	RawEnv              []string          // raw_env: KEY=VALUE pairs for the app's environment
+	PidFile             string            // pidfile: "" for none
+	WorkerTmpDir        string            // worker_tmp_dir: "" for the system's temp dir
+	User                string            // user: name or id; "" = do not switch
+	Group               string            // group: name or id; "" = do not switch
+	Umask               int               // umask: file mode mask
+	ForwardedAllowIPs   []string          // forwarded_allow_ips: proxies trusted for secure_scheme_headers
+	SecureSchemeHeaders map[string]string // secure_scheme_headers: header → value meaning https
+	PythonPath          []string          // pythonpath: directories put first on sys.path
+	Python              string            // python: the interpreter that runs the app (gunicorn-go's own)
+
+	AccessLog       string // accesslog: "" for none, "-" for stdout
+	AccessLogFormat string // access_log_format
+	ErrorLog        string // errorlog: "-" for stderr
+	LogLevel        string // loglevel: debug, info, warning, error, critical
+	CaptureOutput   bool   // capture_output: app stdout/stderr into the error log
+
+	ProcName string // proc_name: "" = the app's name
+
+	CertFile string // certfile: "" = plain HTTP
+	KeyFile  string // keyfile
+	CACerts  string // ca_certs
+	CertReqs int    // cert_reqs: 0 none, 1 optional, 2 required
+}
+
+// The sections, in the order --help and the docs show them.
+const (
+	SectionConfig    = "Config File"
+	SectionSocket    = "Server Socket"
+	SectionWorkers   = "Worker Processes"
+	SectionSecurity  = "Security"
+	SectionDebugging = "Debugging"
+	SectionMechanics = "Server Mechanics"
+	SectionLogging   = "Logging"
+	SectionNaming    = "Process Naming"
+	SectionSSL       = "SSL"
+)
+
+const (
+	expectPositive    = "a positive integer"
+	expectNonNegative = "a non-negative integer"
+	expectBool        = "True or False"
+	expectPath        = "a path"
+)
+
+// All returns the settings table, in the order --help shows it. The slice is
+// shared: do not modify it.
+func All() []Setting { return table }
+
+// Lookup returns the setting with the given config-file name.
+func Lookup(name string) (Setting, bool) {
+	for _, s := range table {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+var table = []Setting{
+	// Config File
+	{
+		Name: "config", Section: SectionConfig, Flags: []string{"-c", "--config"}, Meta: "CONFIG",
+		Kind: KindStr, Default: "./gunicorn.conf.py", Expect: "a path or python:MODULE", Stage: 3,
+		Help: "The config file, a Python file, or python:MODULE.",
+		Doc: "gunicorn.conf.py in the current directory is read when it exists. The file is Python and is run by " +
+			"the real interpreter (the one the python setting names), so imports, arithmetic and os.environ work; " +
+			"its top-level names that are settings become settings. python:MODULE imports a module instead. " +
+			"Only the command line and GUNICORN_CMD_ARGS can set it.",
+		field: func(s *Settings) any { return &s.Config },
+	},
+	{
+		Name: "wsgi_app", Section: SectionConfig, Positional: true, Meta: "APP", Kind: KindOptStr, Default: "", Expect: "a string MODULE:CALLABLE", Stage: 2,
+		Help: "The app to serve, MODULE:CALLABLE.",
+		Doc: "The same as the APP argument: MODULE:CALLABLE (for example project.wsgi:application), MODULE (the " +
+			"callable is application), MODULE:FACTORY() or go:NAME. The APP argument wins over the config file.",
+		field: func(s *Settings) any { return &s.WSGIApp },
+	},
+
+	// Server Socket
+	{
+		Name: "bind", Section: SectionSocket, Flags: []string{"-b", "--bind"}, Meta: "ADDRESS",
+		Kind: KindList, Default: []string{"127.0.0.1:8000"}, DefaultDoc: "['127.0.0.1:8000'], or ['0.0.0.0:$PORT'] when PORT is set",
+		Expect: "HOST, HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N", Stage: 2, check: eachBind,
+		Help: "The socket to bind; repeat for more.",
+		Doc: "HOST, HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N. Repeat the flag, or give a list in the config file, " +
+			"to listen on several. Stage 2's server serves the first, a TCP address; unix: and fd:// binds and more " +
+			"than one bind are validated now and served from later stages.",
+		envDefault: func(e *environment) (string, Source, bool) {
+			if p := e.get("PORT"); p != "" {
+				return "0.0.0.0:" + p, Source{Kind: FromEnvVar, Name: "PORT"}, true
+			}
+			return "", Source{}, false
+		},
+		field: func(s *Settings) any { return &s.Bind },
+	},
+	{
+		Name: "backlog", Section: SectionSocket, Flags: []string{"--backlog"}, Meta: "INT",
+		Kind: KindInt, Default: 2048, Expect: expectPositive, check: atLeast(1),
+		Help:  "The most pending connections the kernel queues.",
+		Doc:   "Clients beyond this many waiting connections are refused. 64 to 2048 is usual.",
+		field: func(s *Settings) any { return &s.Backlog },
+	},
+
+	// Worker Processes
+	{
+		Name: "workers", Section: SectionWorkers, Flags: []string{"-w", "--workers"}, Meta: "INT",
+		Kind: KindInt, Default: 1, DefaultDoc: "$WEB_CONCURRENCY, else 1", Expect: expectPositive, check: atLeast(1),
+		Help: "The number of worker processes.",
+		Doc: "Two to four per CPU core is a common start; gunicorn's docs suggest 2 * cores + 1. When unset, the " +
+			"WEB_CONCURRENCY environment variable gives the default. Stage 3 runs one worker whatever the value.",
+		envDefault: func(e *environment) (string, Source, bool) {
+			if w := e.get("WEB_CONCURRENCY"); w != "" {
+				return w, Source{Kind: FromEnvVar, Name: "WEB_CONCURRENCY"}, true
+			}
+			return "", Source{}, false
+		},
+		field: func(s *Settings) any { return &s.Workers },
+	},
+	{
+		Name: "threads", Section: SectionWorkers, Flags: []string{"--threads"}, Meta: "INT",
+		Kind: KindInt, Default: 1, Expect: expectPositive, check: atLeast(1),
+		Help:  "The number of threads per worker.",
+		Doc:   "More than one lets a worker serve requests concurrently; the app must then be thread-safe.",
+		field: func(s *Settings) any { return &s.Threads },
+	},
+	{
+		Name: "max_requests", Section: SectionWorkers, Flags: []string{"--max-requests"}, Meta: "INT",
+		Kind: KindInt, Default: 0, Expect: expectNonNegative, check: atLeast(0),
+		Help:  "Requests a worker serves before it is restarted; 0 never restarts.",
+		Doc:   "A simple guard against memory leaks in the app.",
+		field: func(s *Settings) any { return &s.MaxRequests },
+	},
+	{
+		Name: "max_requests_jitter", Section: SectionWorkers, Flags: []string{"--max-requests-jitter"}, Meta: "INT",
+		Kind: KindInt, Default: 0, Expect: expectNonNegative, check: atLeast(0),
+		Help:  "The most extra requests, chosen at random per worker, added to max_requests.",
+		Doc:   "Spreads the restarts so that the workers do not all restart at once.",
+		field: func(s *Settings) any { return &s.MaxRequestsJitter },
+	},
+	{
+		Name: "timeout", Section: SectionWorkers, Flags: []string{"-t", "--timeout"}, Meta: "INT",
+		Kind: KindInt, Default: 30, Expect: expectNonNegative, check: atLeast(0),
+		Help:  "Seconds a worker may stay silent before it is killed and restarted.",
+		Doc:   "A worker busy with one request longer than this is considered stuck. 0 disables the check.",
+		field: func(s *Settings) any { return &s.Timeout },
+	},
+	{
+		Name: "graceful_timeout", Section: SectionWorkers, Flags: []string{"--graceful-timeout"}, Meta: "INT",
+		Kind: KindInt, Default: 30, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Help:  "Seconds requests in flight get to finish after TERM.",
+		Doc:   "After a graceful stop or restart begins, workers still busy after this long are killed.",
+		field: func(s *Settings) any { return &s.GracefulTimeout },
+	},
+	{
+		Name: "keepalive", Section: SectionWorkers, Flags: []string{"--keep-alive"}, Meta: "INT",
+		Kind: KindInt, Default: 2, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Help:  "Seconds to wait for the next request on a keep-alive connection.",
+		Doc:   "Behind a load balancer, a value higher than the balancer's idle timeout avoids reset connections.",
+		field: func(s *Settings) any { return &s.KeepAlive },
+	},
+
+	// Security
+	{
+		Name: "limit_request_line", Section: SectionSecurity, Flags: []string{"--limit-request-line"}, Meta: "INT",
+		Kind: KindInt, Default: 4094, Expect: "an integer from 0 to 8190", check: between(0, 8190), Stage: 2,
+		Help:  "The longest request line, in bytes; 0 is unlimited.",
+		Doc:   "The request line holds the method, the target and the protocol. A longer one is answered 414. At most 8190.",
+		field: func(s *Settings) any { return &s.LimitRequestLine },
+	},
+	{
+		Name: "limit_request_fields", Section: SectionSecurity, Flags: []string{"--limit-request-fields"}, Meta: "INT",
+		Kind: KindInt, Default: 100, Expect: "an integer from 0 to 32768", check: between(0, 32768), Stage: 2,
+		Help:  "The most header fields in a request.",
+		Doc:   "A guard against denial of service through many headers. At most 32768.",
+		field: func(s *Settings) any { return &s.LimitRequestFields },
+	},
+	{
+		Name: "limit_request_field_size", Section: SectionSecurity, Flags: []string{"--limit-request-field_size"}, Meta: "INT",
+		Kind: KindInt, Default: 8190, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Help:  "The longest header field line, in bytes.",
+		Doc:   "Note the underscore in the flag, as in gunicorn.",
+		field: func(s *Settings) any { return &s.LimitRequestFieldSize },
+	},
+
+	// Debugging
+	{
+		Name: "check_config", Section: SectionDebugging, Flags: []string{"--check-config"},
+		Kind: KindBool, Default: false, Expect: expectBool, Stage: 3,
+		Help:  "Load the config and import the app, then exit: 0 if both work, 1 if not.",
+		Doc:   "A quick test for a deployment: nothing listens.",
+		field: func(s *Settings) any { return &s.CheckConfig },
+	},
+	{
+		Name: "print_config", Section: SectionDebugging, Flags: []string{"--print-config"},
+		Kind: KindBool, Default: false, Expect: expectBool, Stage: 3,
+		Help:  "Print every setting, its value and where it came from, then exit.",
+		Doc:   "The source is default, an environment variable, the config file, GUNICORN_CMD_ARGS or command line.",
+		field: func(s *Settings) any { return &s.PrintConfig },
+	},
+
+	// Server Mechanics
+	{
+		Name: "reuse_port", Section: SectionMechanics, Flags: []string{"--reuse-port"},
+		Kind: KindBool, Default: false, Expect: expectBool,
+		Help:  "Set SO_REUSEPORT on the listening sockets.",
+		Doc:   "Lets several processes bind the same port, the kernel spreading connections among them.",
+		field: func(s *Settings) any { return &s.ReusePort },
+	},
+	{
+		Name: "chdir", Section: SectionMechanics, Flags: []string{"--chdir"}, Meta: "CHDIR",
+		Kind: KindStr, Default: "", DefaultDoc: "the current directory", Expect: "an existing directory", check: isDir, relPath: true, Stage: 2,
+		Help: "The directory to change to before loading the app.",
+		Doc:  "A relative path is taken from the directory the server starts in.",
+		envDefault: func(e *environment) (string, Source, bool) {
+			return e.dir, Source{Kind: FromDefault}, true
+		},
+		field: func(s *Settings) any { return &s.Chdir },
+	},
+	{
+		Name: "raw_env", Section: SectionMechanics, Flags: []string{"-e", "--env"}, Meta: "ENV",
+		Kind: KindList, Default: []string{}, Expect: "KEY=VALUE", check: eachKeyValue, Stage: 2,
+		Help:  "Set an environment variable for the app, KEY=VALUE; repeat for more.",
+		Doc:   "For example -e DJANGO_SETTINGS_MODULE=project.settings. In a config file, a list of KEY=VALUE strings.",
+		field: func(s *Settings) any { return &s.RawEnv },
+	},
+	{
+		Name: "pidfile", Section: SectionMechanics, Flags: []string{"-p", "--pid"}, Meta: "FILE",
+		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Help:  "A file to write the master's pid to.",
+		Doc:   "None writes no file.",
+		field: func(s *Settings) any { return &s.PidFile },
+	},
+	{
+		Name: "worker_tmp_dir", Section: SectionMechanics, Flags: []string{"--worker-tmp-dir"}, Meta: "DIR",
+		Kind: KindOptStr, Default: "", DefaultDoc: "the system's temporary directory", Expect: expectPath,
+		Help:  "A directory for the workers' heartbeat files.",
+		Doc:   "A memory-backed directory such as /dev/shm keeps heartbeats off slow disks.",
+		field: func(s *Settings) any { return &s.WorkerTmpDir },
+	},
+	{
+		Name: "user", Section: SectionMechanics, Flags: []string{"-u", "--user"}, Meta: "USER",
+		Kind: KindOptStr, Default: "", DefaultDoc: "the current user", Expect: "an existing user name or a user id", check: userExists,
+		Help:  "Run the workers as this user, a name or an id.",
+		Doc:   "Needs root. The name must exist on this system.",
+		field: func(s *Settings) any { return &s.User },
+	},
+	{
+		Name: "group", Section: SectionMechanics, Flags: []string{"-g", "--group"}, Meta: "GROUP",
+		Kind: KindOptStr, Default: "", DefaultDoc: "the current group", Expect: "an existing group name or a group id", check: groupExists,
+		Help:  "Run the workers as this group, a name or an id.",
+		Doc:   "Needs root. The name must exist on this system.",
+		field: func(s *Settings) any { return &s.Group },
+	},
+	{
+		Name: "umask", Section: SectionMechanics, Flags: []string{"-m", "--umask"}, Meta: "INT",
+		Kind: KindOctal, Default: 0, Expect: "a file mode mask such as 0o22, '022' or 18", check: between(0, 0o777),
+		Help:  "The file mode mask for files the server creates.",
+		Doc:   "Written as in Python: 0o22 in a config file; on the command line 022 and 0o22 are octal too.",
+		field: func(s *Settings) any { return &s.Umask },
+	},
+	{
+		Name: "forwarded_allow_ips", Section: SectionMechanics, Flags: []string{"--forwarded-allow-ips"}, Meta: "STRING",
+		Kind: KindCSV, Default: []string{"127.0.0.1", "::1"}, DefaultDoc: "$FORWARDED_ALLOW_IPS, else '127.0.0.1,::1'",
+		Expect: "IP addresses or networks, comma-separated, or '*'", check: eachNetwork,
+		Help: "Proxies trusted to set the secure scheme headers, comma-separated; * trusts all.",
+		Doc:  "Requests from other addresses have their secure_scheme_headers ignored.",
+		envDefault: func(e *environment) (string, Source, bool) {
+			if v := e.get("FORWARDED_ALLOW_IPS"); v != "" {
+				return v, Source{Kind: FromEnvVar, Name: "FORWARDED_ALLOW_IPS"}, true
+			}
+			return "", Source{}, false
+		},
+		field: func(s *Settings) any { return &s.ForwardedAllowIPs },
+	},
+	{
+		Name: "secure_scheme_headers", Section: SectionMechanics,
+		Kind: KindDict, Default: map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
+		Expect: "a dict of str to str",
+		Help:   "Headers, and their values, by which a trusted proxy says the request came over https.",
+		Doc:    "Config file only. A request from forwarded_allow_ips carrying one of them gets wsgi.url_scheme https.",
+		field:  func(s *Settings) any { return &s.SecureSchemeHeaders },
+	},
+	{
+		Name: "pythonpath", Section: SectionMechanics, Flags: []string{"--pythonpath"}, Meta: "STRING",
+		Kind: KindCSV, Default: []string{}, Expect: "directories, comma-separated", Stage: 2,
+		Help:  "Directories to put first on the Python path, comma-separated.",
+		Doc:   "For example --pythonpath /srv/app,/srv/lib.",
+		field: func(s *Settings) any { return &s.PythonPath },
+	},
+	{
+		Name: "python", Section: SectionMechanics, Flags: []string{"--python"}, Meta: "PYTHON",
+		Kind: KindStr, Default: "python3", DefaultDoc: "$VIRTUAL_ENV/bin/python, else python3", Expect: "an interpreter's path or name", Stage: 2,
+		Help: "The Python interpreter that runs the app (gunicorn-go's own setting).",
+		Doc: "gunicorn runs inside Python; gunicorn-go runs Python apps in this interpreter. Given on the command line " +
+			"or in GUNICORN_CMD_ARGS it also runs the config file. Inside an active virtualenv the default is its python.",
+		envDefault: func(e *environment) (string, Source, bool) {
+			if v := e.get("VIRTUAL_ENV"); v != "" {
+				return v + "/bin/python", Source{Kind: FromEnvVar, Name: "VIRTUAL_ENV"}, true
+			}
+			return "", Source{}, false
+		},
+		field: func(s *Settings) any { return &s.Python },
+	},
+
+	// Logging
+	{
+		Name: "accesslog", Section: SectionLogging, Flags: []string{"--access-logfile"}, Meta: "FILE",
+		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 2,
+		Help:  "The access log file; - is stdout.",
+		Doc:   "None (the default) logs no requests.",
+		field: func(s *Settings) any { return &s.AccessLog },
+	},
+	{
+		Name: "access_log_format", Section: SectionLogging, Flags: []string{"--access-logformat"}, Meta: "STRING",
+		Kind: KindStr, Default: `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"`, Expect: "a string", Stage: 2,
+		Help:  "The access log line's format, with gunicorn's %(atom)s atoms.",
+		Doc:   "h remote address, t time, r request line, s status, b body bytes, f referer, a user agent, D microseconds, and more.",
+		field: func(s *Settings) any { return &s.AccessLogFormat },
+	},
+	{
+		Name: "errorlog", Section: SectionLogging, Flags: []string{"--error-logfile", "--log-file"}, Meta: "FILE",
+		Kind: KindStr, Default: "-", Expect: expectPath, Stage: 2,
+		Help:  "The error log file; - is stderr.",
+		Doc:   "Start-up, shutdown and worker events, and app errors, are logged here.",
+		field: func(s *Settings) any { return &s.ErrorLog },
+	},
+	{
+		Name: "loglevel", Section: SectionLogging, Flags: []string{"--log-level"}, Meta: "LEVEL",
+		Kind: KindStr, Default: "info", Expect: "one of debug, info, warning, error, critical",
+		check: oneOf("debug", "info", "warning", "error", "critical"), Stage: 2,
+		Help:  "The error log's level: debug, info, warning, error or critical.",
+		Doc:   "Messages below the level are not written.",
+		field: func(s *Settings) any { return &s.LogLevel },
+	},
+	{
+		Name: "capture_output", Section: SectionLogging, Flags: []string{"--capture-output"},
+		Kind: KindBool, Default: false, Expect: expectBool, Stage: 2,
+		Help:  "Send the app's stdout and stderr to the error log.",
+		Doc:   "Useful when errorlog is a file: print() and tracebacks end up beside the server's own messages.",
+		field: func(s *Settings) any { return &s.CaptureOutput },
+	},
+
+	// Process Naming
+	{
+		Name: "proc_name", Section: SectionNaming, Flags: []string{"-n", "--name"}, Meta: "STRING",
+		Kind: KindOptStr, Default: "", DefaultDoc: "the app's name", Expect: "a string",
+		Help:  "The name to show in process listings.",
+		Doc:   "Tells several servers on one machine apart in ps and top.",
+		field: func(s *Settings) any { return &s.ProcName },
+	},
+
+	// SSL
+	{
+		Name: "certfile", Section: SectionSSL, Flags: []string{"--certfile"}, Meta: "FILE",
+		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Help:  "The TLS certificate file; with keyfile, serves https.",
+		Doc:   "PEM encoded, the certificate chain after the server's own certificate.",
+		field: func(s *Settings) any { return &s.CertFile },
+	},
+	{
+		Name: "keyfile", Section: SectionSSL, Flags: []string{"--keyfile"}, Meta: "FILE",
+		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Help:  "The TLS private key file.",
+		Doc:   "PEM encoded.",
+		field: func(s *Settings) any { return &s.KeyFile },
+	},
+	{
+		Name: "ca_certs", Section: SectionSSL, Flags: []string{"--ca-certs"}, Meta: "FILE",
+		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Help:  "CA certificates that client certificates are checked against.",
+		Doc:   "Used when cert_reqs asks for client certificates.",
+		field: func(s *Settings) any { return &s.CACerts },
+	},
+	{
+		Name: "cert_reqs", Section: SectionSSL, Flags: []string{"--cert-reqs"}, Meta: "CERT_REQS",
+		Kind: KindInt, Default: 0, Expect: "0, 1 or 2", check: between(0, 2),
+		Help:  "Client certificates: 0 not asked for, 1 optional, 2 required.",
+		Doc:   "The values of Python's ssl.CERT_NONE, CERT_OPTIONAL and CERT_REQUIRED.",
+		field: func(s *Settings) any { return &s.CertReqs },
+	},
+}

@@ -1,0 +1,46 @@
+package config
+
+import "strings"
+
+// suggest returns the known flag closest to an unknown one, or "" when none
+// is close enough to be a typo: --bnid suggests --bind.
+func suggest(unknown string, known []string) string {
+	best, bestDist := "", 1<<30
+	for _, k := range known {
+		if d := editDistance(unknown, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	name := strings.TrimLeft(unknown, "-")
+	if bestDist <= 2 || bestDist <= len(name)/4 {
+		return best
+	}
+	return ""
+}
+
+// editDistance counts the insertions, deletions, substitutions and swaps of
+// neighbours that turn a into b (the optimal string alignment distance), so
+// that the swap in --bnid counts as one typo, not two.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
