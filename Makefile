@@ -1,0 +1,113 @@
+# gunicorn-go: the project's commands. `make help` lists them.
+#
+# The repository is a Go workspace (go.work) of one module per stage plus
+# shared/ and bench/. Go cannot test "./..." from a workspace's root, so the
+# module list comes from `go list -m` and each module becomes ./DIR/... .
+# Stage commands are found by globbing stage*/cmd/*/, so a new stage needs no
+# change here.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+
+# Modules of the workspace, relative to here: shared, stage1-wsgi-hello, …
+MODULES := $(patsubst $(CURDIR)/%,%,$(shell $(GO) list -m -f '{{.Dir}}'))
+PKGS := $(foreach m,$(MODULES),./$(m)/...)
+
+# `make test STAGE=2` tests stage 2's module only.
+STAGE ?=
+ifeq ($(STAGE),)
+TEST_PKGS := $(PKGS)
+else
+TEST_PKGS := $(foreach m,$(filter stage$(STAGE)-%,$(MODULES)),./$(m)/...)
+endif
+
+TEST_FLAGS ?= -count=1 -timeout=8m
+
+# Every stage command: stage1-wsgi-hello/cmd/stage1, …, stage6-…/cmd/gunicorn-go.
+# Each builds to bin/<its directory's name>.
+CMD_DIRS := $(sort $(patsubst %/,%,$(dir $(filter-out %_test.go,$(wildcard stage*/cmd/*/*.go)))))
+
+# What `make run` serves with: gunicorn-go once it exists, else the command of
+# the highest stage from 2 up (stage 1 cannot listen; it answers one request).
+SERVE_DIR := $(or $(filter %/gunicorn-go,$(CMD_DIRS)),$(lastword $(shell printf '%s\n' $(filter-out stage0-% stage1-%,$(CMD_DIRS)) | sort -V)))
+STAGE1_DIR := $(firstword $(filter stage1-%,$(CMD_DIRS)))
+BIND ?= 127.0.0.1:8000
+APP_DIR ?= shared/examples
+APP ?= hello:app
+
+# Fuzz targets as PACKAGE_DIR:FUNC. A target whose package or function does
+# not exist yet is skipped with a note.
+FUZZ_TARGETS ?= stage2-single-worker/http1:FuzzReadRequest stage2-single-worker/http1:FuzzChunkedBody
+ifneq ($(STAGE),)
+FUZZ_TARGETS := $(filter stage$(STAGE)-%,$(FUZZ_TARGETS))
+endif
+FUZZTIME ?= 2m
+FUZZTIME_SHORT ?= 10s
+
+# fuzz runs every FUZZ_TARGETS entry for $(1). A package that does not
+# compile is an error; a missing package or function is skipped.
+define fuzz
+	for t in $(FUZZ_TARGETS); do \
+	  pkg=./$${t%%:*}; fn=$${t##*:}; \
+	  if [ ! -d "$$pkg" ]; then echo "fuzz: no $$pkg yet, skipped"; continue; fi; \
+	  list=$$($(GO) test -list "^$$fn\$$" "$$pkg"); \
+	  if ! grep -qx "$$fn" <<<"$$list"; then echo "fuzz: no $$fn in $$pkg yet, skipped"; continue; fi; \
+	  echo "fuzz $$fn in $$pkg for $(1)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(1) "$$pkg"; \
+	done
+endef
+
+.PHONY: help build run test lint fuzz bench docs clean
+
+help: ## list the targets
+	@echo "usage: make TARGET [STAGE=N] [FUZZTIME=2m] [BENCH_FLAGS='-d 8s -servers …']"
+	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 10
+
+build: ## build every stage's command into bin/
+	@mkdir -p bin
+ifeq ($(CMD_DIRS),)
+	@echo "build: no stage command (stage*/cmd/*/) yet"
+else
+	$(GO) build -o bin/ $(foreach d,$(CMD_DIRS),./$(d))
+endif
+
+run: build ## serve shared/examples/hello.py with the highest stage (127.0.0.1:8000)
+ifneq ($(SERVE_DIR),)
+	@echo "run: bin/$(notdir $(SERVE_DIR)) serves $(APP) from $(APP_DIR) at http://$(BIND)/ (Ctrl-C stops it)"
+	bin/$(notdir $(SERVE_DIR)) -b $(BIND) --chdir $(APP_DIR) $(APP)
+else ifneq ($(STAGE1_DIR),)
+	@echo "run: only stage 1 exists; it calls the app once and prints the response"
+	bin/$(notdir $(STAGE1_DIR)) --chdir $(APP_DIR) $(APP)
+else
+	@echo "run: no stage command to run yet" >&2; exit 1
+endif
+
+test: build ## run the tests (STAGE=N for one stage), a short fuzz, then lint
+ifeq ($(strip $(TEST_PKGS)),)
+	@echo "test: no module stage$(STAGE)-*" >&2; exit 1
+endif
+	$(GO) test $(TEST_FLAGS) $(TEST_PKGS)
+	@$(call fuzz,$(FUZZTIME_SHORT))
+	@$(MAKE) --no-print-directory lint
+
+lint: ## gofmt, go vet, and staticcheck when installed
+	@unformatted=$$(gofmt -l $(MODULES)); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@if command -v staticcheck >/dev/null; then echo "staticcheck $(PKGS)"; staticcheck $(PKGS); \
+	else echo "lint: staticcheck not installed, skipped"; fi
+
+fuzz: ## fuzz the HTTP parser for FUZZTIME (default 2m)
+	@$(call fuzz,$(FUZZTIME))
+
+bench: build ## compare stage 2, gunicorn and net/http with wrk; writes bench/RESULTS.md
+	$(GO) run ./bench -out bench/RESULTS.md $(BENCH_FLAGS)
+
+docs: ## regenerate generated docs (docs/settings.md) with go generate
+	$(GO) generate $(PKGS)
+
+clean: ## remove bin/
+	rm -rf bin

@@ -1,0 +1,84 @@
+package tutorialcheck
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// md joins lines into a Markdown document; it keeps the test cases readable
+// despite the backticks.
+func md(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
+
+func TestExtract(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want []Block
+	}{
+		{
+			name: "one command, one output line",
+			doc:  md("# Title", "```console check", "$ echo hi", "hi", "```"),
+			want: []Block{{Line: 2, Commands: []Command{{Line: 3, Text: "echo hi", Want: []string{"hi"}}}}},
+		},
+		{
+			name: "two commands, trailing spaces and blank lines dropped",
+			doc:  md("```console check", "$ a", "x  ", "", "$ b", "```"),
+			want: []Block{{Line: 1, Commands: []Command{
+				{Line: 2, Text: "a", Want: []string{"x"}},
+				{Line: 5, Text: "b", Want: []string{}},
+			}}},
+		},
+		{
+			name: "ellipsis and exit status",
+			doc:  md("```console check", "$ false", "...", "[exit 1]", "```"),
+			want: []Block{{Line: 1, Commands: []Command{{Line: 2, Text: "false", Want: []string{"..."}, WantExit: 1}}}},
+		},
+		{
+			name: "continuation line",
+			doc:  md("```console check", `$ echo a \`, "  b", "a b", "```"),
+			want: []Block{{Line: 1, Commands: []Command{{Line: 2, Text: "echo a \\\n  b", Want: []string{"a b"}}}}},
+		},
+		{
+			name: "unchecked blocks are skipped, even with $ lines",
+			doc:  md("```console", "$ rm -rf /", "```", "~~~console check", "$ true", "~~~"),
+			want: []Block{{Line: 4, Commands: []Command{{Line: 5, Text: "true", Want: []string{}}}}},
+		},
+		{
+			name: "a longer fence holds a shorter one",
+			doc:  md("````markdown", "```console check", "$ echo no", "```", "````"),
+			want: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Extract(tt.doc)
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Extract:\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want error
+	}{
+		{"unclosed", md("```console check", "$ true"), ErrUnclosedBlock},
+		{"output first", md("```console check", "hello", "$ true", "```"), ErrOutputBeforeCommand},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Extract(tt.doc)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Extract error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
