@@ -1,0 +1,28 @@
+"""Views that show what the server handed to Django, touching no database."""
+
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+
+def hello(request):
+    return HttpResponse("Hello from Django\n", content_type="text/plain")
+
+
+@csrf_exempt  # an echo for tests and curl: no CSRF token to fetch first
+def echo(request):
+    """Answer method, path, query, body length and form fields.
+
+    JSON when the client accepts it (Accept: application/json), else text.
+    """
+    body = request.body  # read before request.POST, which parses it
+    info = {
+        "method": request.method,
+        "path": request.path,
+        "query": request.META.get("QUERY_STRING", ""),
+        "body_length": len(body),
+        "form": {key: request.POST.get(key) for key in request.POST},
+    }
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(info)
+    lines = ["%s: %s" % (key, value) for key, value in info.items()]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,78 @@
+package pyapp
+
+import (
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// spinReads is how many times a read polls the socket, yielding between
+// tries, before its goroutine parks in the netpoller.
+//
+// Why spin: a call is a ping-pong between two processes, and on a virtual
+// machine putting a thread to sleep and waking it again (an interrupt to an
+// idle CPU) costs more than the whole request. If each side keeps polling for
+// a few dozen microseconds, the answer is usually there before it would have
+// fallen asleep. Measured on 2 vCPUs with hello.py: 16k calls/s parked
+// (blocking or netpoll), 50k calls/s spinning on both sides, with less CPU
+// per call. A slow app costs at most spinReads polls more per wait.
+const spinReads = 50
+
+// spinReader reads our non-blocking end of the socketpair: it polls a few
+// times (spinReads) and then parks until the runner writes. Its fields carry
+// one Read's state into poll, which is bound once, so reads do not allocate.
+type spinReader struct {
+	rc   syscall.RawConn
+	poll func(fd uintptr) bool // s.pollFD, bound once
+
+	p     []byte // the current Read's buffer
+	n     int    // what the last read(2) returned
+	err   error
+	spins int
+}
+
+func newSpinReader(f *os.File) (*spinReader, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	s := &spinReader{rc: rc}
+	s.poll = s.pollFD
+	return s, nil
+}
+
+// Read reads what is there, at most len(p) bytes, waiting for at least one.
+func (s *spinReader) Read(p []byte) (int, error) {
+	s.p, s.spins = p, 0
+	err := s.rc.Read(s.poll)
+	n, rerr := s.n, s.err
+	s.p, s.err = nil, nil
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, rerr
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// pollFD tries read(2) until it succeeds, fails, or has spun enough; false
+// asks the netpoller to wait until fd is readable and call it again.
+func (s *spinReader) pollFD(fd uintptr) bool {
+	for {
+		s.n, s.err = syscall.Read(int(fd), s.p)
+		switch {
+		case s.err == syscall.EINTR:
+			continue
+		case s.err != syscall.EAGAIN:
+			return true
+		case s.spins >= spinReads:
+			return false
+		}
+		s.spins++
+		runtime.Gosched()
+	}
+}

@@ -1,0 +1,201 @@
+package pyapp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"gunicorn-go/shared/testkit"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+)
+
+// TestMain fails the run if a test left a child process behind: every
+// runner must be stopped and reaped by Close.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if kids := children(); len(kids) > 0 {
+		fmt.Fprintf(os.Stderr, "leftover child processes: %s\n", strings.Join(kids, "; "))
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// children lists this process's children, as "pid (name) state", from /proc.
+func children() []string {
+	var kids []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat") // a bad pattern is the only error
+	for _, path := range stats {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // it exited meanwhile
+		}
+		s := string(data)
+		end := strings.LastIndexByte(s, ')')
+		fields := strings.Fields(s[end+1:]) // state, ppid, …
+		if len(fields) > 1 && fields[1] == strconv.Itoa(os.Getpid()) {
+			kids = append(kids, s[:end+1]+" "+fields[0])
+		}
+	}
+	return kids
+}
+
+// testdata returns the absolute path of the testdata folder.
+func testdata(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+var (
+	pythonOnce sync.Once
+	pythonPath string
+	pythonErr  error
+)
+
+// python returns the real path of the first python3 on PATH. A pyenv shim
+// costs a second or more per start; the interpreter behind it does not.
+func python(t testing.TB) string {
+	t.Helper()
+	shim := testkit.Python(t)
+	pythonOnce.Do(func() {
+		out, err := exec.Command(shim, "-c", "import sys; print(sys.executable)").Output()
+		pythonPath, pythonErr = strings.TrimSpace(string(out)), err
+	})
+	if pythonErr != nil {
+		t.Fatalf("%s: %v", shim, pythonErr)
+	}
+	return pythonPath
+}
+
+// load loads spec from testdata with the first python3, closing it at the end
+// of the test. opts may override the defaults.
+func load(t testing.TB, spec string, opts Options) *App {
+	t.Helper()
+	if opts.Python == "" {
+		opts.Python = python(t)
+	}
+	if opts.Chdir == "" {
+		opts.Chdir = testdata(t)
+	}
+	app, err := Load(spec, opts)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", spec, err)
+	}
+	t.Cleanup(func() {
+		if err := app.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return app
+}
+
+// request builds a complete environ for method path?query with body as
+// wsgi.input (nil for none).
+func request(method, target string, body io.Reader) *wsgi.Environ {
+	path, query, _ := strings.Cut(target, "?")
+	env := &wsgi.Environ{
+		Vars: []wsgi.Var{
+			{Key: "REQUEST_METHOD", Value: method},
+			{Key: "SCRIPT_NAME", Value: ""},
+			{Key: "PATH_INFO", Value: path},
+			{Key: "QUERY_STRING", Value: query},
+			{Key: "SERVER_NAME", Value: "localhost"},
+			{Key: "SERVER_PORT", Value: "8000"},
+			{Key: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
+			{Key: "HTTP_HOST", Value: "localhost:8000"},
+		},
+		Input:     body,
+		Errors:    io.Discard,
+		URLScheme: "http",
+	}
+	if body != nil {
+		env.Set("CONTENT_TYPE", "text/plain")
+	}
+	return env
+}
+
+// response is what one call produced.
+type response struct {
+	status  string
+	headers []wsgi.Header
+	chunks  []string
+	err     error // from Call, or the first error from Next but io.EOF
+}
+
+func (r response) body() string { return strings.Join(r.chunks, "") }
+
+func (r response) header(name string) string {
+	for _, h := range r.headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// do runs one request through app, iterates the whole body and closes it.
+func do(t testing.TB, app wsgi.App, env *wsgi.Environ) response {
+	t.Helper()
+	var r response
+	start := func(status string, headers []wsgi.Header, excInfo error) (wsgi.Write, error) {
+		r.status, r.headers = status, headers
+		return func([]byte) error { return nil }, nil
+	}
+	body, err := app.Call(env, start)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	defer func() {
+		if err := body.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	for {
+		chunk, err := body.Next()
+		if errors.Is(err, io.EOF) {
+			return r
+		}
+		if err != nil {
+			r.err = err
+			return r
+		}
+		r.chunks = append(r.chunks, string(chunk))
+	}
+}
+
+// validated wraps app in wsgi.Validate and checks, at the end of the test,
+// that no PEP 3333 rule was broken.
+func validated(t testing.TB, app wsgi.App) wsgi.App {
+	t.Helper()
+	v := wsgi.Validate(app)
+	t.Cleanup(func() {
+		if err := v.Err(); err != nil {
+			t.Errorf("wsgi.Validate: %v", err)
+		}
+	})
+	return v
+}
+
+// hidden hides a reader's type, so pyapp cannot see an InputBuffer: the body
+// is then lazy, read on demand.
+type hidden struct{ io.Reader }
+
+// buffered is an InputBuffer: the body in memory or spooled to a file.
+type buffered struct {
+	io.Reader
+	data []byte
+	path string
+}
+
+func (b buffered) Buffered() ([]byte, string) { return b.data, b.path }

@@ -1,0 +1,57 @@
+package pyapp
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Options say how to run a Python app. The zero value runs one runner with
+// Interpreter("") in the current directory.
+type Options struct {
+	// Python is the interpreter; empty means Interpreter("").
+	Python string
+	// Chdir is the runners' working directory (empty: ours). Like gunicorn's
+	// --chdir it also goes first on sys.path, so the app's module is found there.
+	Chdir string
+	// PythonPath holds directories put on sys.path ahead of everything, in
+	// order, like gunicorn's --pythonpath.
+	PythonPath []string
+	// Env holds KEY=VALUE entries added to the runners' environment.
+	Env []string
+	// ErrorLog receives wsgi.errors text when a request's Environ has no
+	// Errors writer, pyapp's own notes (a runner restarted), and, with
+	// CaptureOutput, the runners' stdout and stderr. Nil means os.Stderr.
+	ErrorLog io.Writer
+	// Runners is how many runner processes serve requests, each one request
+	// at a time. Calls beyond that wait for a free runner. 0 means 1.
+	Runners int
+	// CaptureOutput sends the runners' stdout and stderr to ErrorLog (like
+	// gunicorn's --capture-output); otherwise they share ours.
+	CaptureOutput bool
+}
+
+// Interpreter picks the Python interpreter the way a user expects: flag (a
+// --python option) when set, else the active virtualenv's python
+// ($VIRTUAL_ENV/bin/python), else "python3" from PATH.
+func Interpreter(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if venv := os.Getenv("VIRTUAL_ENV"); venv != "" {
+		return filepath.Join(venv, "bin", "python")
+	}
+	return "python3"
+}
+
+// withDefaults returns o with its empty fields filled in.
+func (o Options) withDefaults() Options {
+	o.Python = Interpreter(o.Python)
+	if o.ErrorLog == nil {
+		o.ErrorLog = os.Stderr
+	}
+	if o.Runners <= 0 {
+		o.Runners = 1
+	}
+	return o
+}

@@ -1,0 +1,200 @@
+package pyapp
+
+import (
+	"bufio"
+	_ "embed" // runner.py
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// runnerSource is the Python side. It reaches the interpreter through an
+// environment variable that bootstrap removes at once: the command line stays
+// short in ps, and the app's own children do not inherit it.
+//
+//go:embed runner.py
+var runnerSource string
+
+// runnerFile is the file name runner.py's frames carry in tracebacks; the
+// runner drops those frames from the app's tracebacks.
+const runnerFile = "gunicorn-go/pyapp/runner.py"
+
+const bootstrap = "import os;exec(compile(os.environ.pop('GUNICORN_GO_RUNNER'),'" + runnerFile + "','exec'))"
+
+// stopGrace is how long a runner may take to exit once its socket is closed,
+// and again after SIGTERM, before it is killed.
+const stopGrace = 2 * time.Second
+
+// runner is one Python process serving one request at a time. Whoever took it
+// from the App's pool owns conn, br and wbuf until it gives it back.
+type runner struct {
+	cmd  *exec.Cmd
+	pid  int
+	conn *os.File      // our end of the socketpair
+	br   *bufio.Reader // reads conn
+	wbuf []byte        // frames being written, reused across requests
+
+	broken bool // the conversation went wrong: the process is being replaced
+
+	exited  chan struct{} // closed once the process has exited
+	waitErr error         // how it exited; set before exited is closed
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed once stop has finished
+}
+
+// startRunner starts a runner for spec and waits until it has imported the
+// app. It returns a *LoadError when the runner could not load the app.
+func startRunner(spec string, o *Options) (*runner, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("start app runner: socketpair: %w", err)
+	}
+	// Ours is non-blocking, so that reads can poll (see spinReader) and park
+	// in the netpoller; the runner's stays blocking.
+	if err := syscall.SetNonblock(fds[0], true); err != nil {
+		syscall.Close(fds[0])
+		syscall.Close(fds[1])
+		return nil, fmt.Errorf("start app runner: %w", err)
+	}
+	ours := os.NewFile(uintptr(fds[0]), "pyapp-runner")
+	theirs := os.NewFile(uintptr(fds[1]), "pyapp-runner-end")
+	defer theirs.Close() // the child has its own copy once started
+
+	args := append([]string{"-c", bootstrap, spec}, o.PythonPath...)
+	cmd := exec.Command(o.Python, args...)
+	cmd.Dir = o.Chdir
+	cmd.Env = append(append(os.Environ(), o.Env...), "GUNICORN_GO_RUNNER="+runnerSource)
+	cmd.ExtraFiles = []*os.File{theirs} // fd 3 in the child
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if o.CaptureOutput {
+		cmd.Stdout, cmd.Stderr = o.ErrorLog, o.ErrorLog
+	}
+	cmd.WaitDelay = stopGrace // do not wait forever for output copiers
+	reader, err := newSpinReader(ours)
+	if err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start app runner: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start app runner %s: %w", o.Python, err)
+	}
+	r := &runner{
+		cmd:     cmd,
+		pid:     cmd.Process.Pid,
+		conn:    ours,
+		br:      bufio.NewReaderSize(reader, readBufferSize),
+		exited:  make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go func() {
+		r.waitErr = cmd.Wait()
+		close(r.exited)
+	}()
+	if err := r.handshake(spec, o.Python); err != nil {
+		r.stop(false)
+		return nil, err
+	}
+	return r, nil
+}
+
+// handshake reads the runner's first frame: R when the app is loaded, F with
+// the reason when not.
+func (r *runner) handshake(spec, python string) error {
+	kind, payload, err := readFrame(r.br)
+	if err != nil {
+		r.stop(false) // it is exiting: let it, to learn its exit status
+		return fmt.Errorf("app runner %s (pid %d) exited before loading %s (%s): %w", python, r.pid, spec, r.exitStatus(), err)
+	}
+	switch kind {
+	case kindReady:
+		pid, _, _ := strings.Cut(string(payload), "\x00")
+		if n, err := strconv.Atoi(pid); err == nil && n != r.pid {
+			return fmt.Errorf("%w: runner says pid %d, we started %d", ErrProtocol, n, r.pid)
+		}
+		return nil
+	case kindFailed:
+		f := strings.SplitN(string(payload), "\x00", 5)
+		if len(f) != 5 || loadErrorKinds[f[0]] == nil {
+			return fmt.Errorf("%w: bad failure report %q", ErrProtocol, payload)
+		}
+		return &LoadError{Kind: loadErrorKinds[f[0]], Spec: spec, Summary: f[1], Traceback: f[2], Interpreter: f[3], SysPath: f[4]}
+	}
+	return fmt.Errorf("%w: frame %q before the runner was ready", ErrProtocol, kind)
+}
+
+// send writes r.wbuf, which holds whole frames, with one system call.
+func (r *runner) send() error {
+	if _, err := r.conn.Write(r.wbuf); err != nil {
+		return fmt.Errorf("write to app runner: %w", err)
+	}
+	return nil
+}
+
+// hasExited reports whether the process is gone.
+func (r *runner) hasExited() bool {
+	select {
+	case <-r.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// exitStatus describes how the process ended ("signal: killed"), waiting for
+// it if need be: call it only once the process is known to be ending.
+func (r *runner) exitStatus() string {
+	<-r.exited
+	if r.waitErr == nil {
+		return "exit status 0"
+	}
+	var exit *exec.ExitError
+	if errors.As(r.waitErr, &exit) {
+		return exit.ProcessState.String()
+	}
+	return r.waitErr.Error()
+}
+
+// stop ends the process and waits for it. Politely (kill false): close the
+// socket, which makes the runner return from its loop, then SIGTERM and SIGKILL
+// if it takes longer than stopGrace each. At once (kill true): SIGKILL. Later
+// calls wait for the first to finish.
+func (r *runner) stop(kill bool) {
+	r.stopOnce.Do(func() {
+		defer close(r.stopped)
+		// Shutdown tells the runner we are done (it reads EOF) even if it or
+		// its children hold other copies of the socket.
+		if raw, err := r.conn.SyscallConn(); err == nil {
+			_ = raw.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) }) // best effort: the kill below is the guarantee
+		}
+		if !kill && !r.waitExit(stopGrace) {
+			_ = r.cmd.Process.Signal(syscall.SIGTERM) // fails only if it just exited
+			kill = !r.waitExit(stopGrace)
+		}
+		if kill {
+			_ = r.cmd.Process.Kill() // fails only if it already exited
+		}
+		<-r.exited
+		_ = r.conn.Close() // the process is gone; nothing is lost if this fails
+	})
+	<-r.stopped
+}
+
+// waitExit waits up to d for the process to exit and reports whether it did.
+func (r *runner) waitExit(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}

@@ -1,0 +1,471 @@
+"""gunicorn-go's Python app runner.
+
+The Go side (package pyapp) starts this script with the app's spec as argv[1]
+and its end of a unix socketpair as fd 3, so nothing the app prints can reach
+the protocol. The runner imports the app, answers R (ready) or F (failed), then
+serves one request at a time until the socket closes:
+
+    Go -> runner: Q request (marshal of (environ, body)), D input data, C cancel
+    runner -> Go: H head, B body chunk, E end, X exception, L wsgi.errors text,
+                  I input wanted
+
+Every frame is a 4-byte big-endian payload length, a 1-byte kind, the payload.
+protocol.go in the same folder explains the design; keep the two in step.
+"""
+
+import ast
+import gc
+import importlib
+import io
+import marshal
+import os
+import socket
+import struct
+import sys
+import threading
+import traceback
+
+HEADER = struct.Struct(">IB")
+pack_header = HEADER.pack
+unpack_header = HEADER.unpack_from
+
+# Frame kinds, as their byte values.
+K_READY, K_FAILED = ord("R"), ord("F")
+K_HEAD, K_BODY, K_END, K_EXC, K_LOG, K_INPUT = (ord(c) for c in "HBEXLI")
+K_REQUEST, K_DATA, K_CANCEL = ord("Q"), ord("D"), ord("C")
+
+END_FRAME = pack_header(0, K_END)
+
+# recv(n) allocates n bytes before it shrinks the result: past glibc's mmap
+# threshold (128 KiB) every call would map and unmap fresh pages.
+RECV_SIZE = 16384
+# Before blocking on the socket, poll it this many times: the next request
+# often comes within microseconds, and sleeping then being woken costs more
+# than the request (see spinReads in conn.go).
+SPIN_RECVS = 16
+
+# Iterators over values that already exist: walking them runs no app code, so
+# the whole response can be sent with one write. Everything else (generators,
+# custom iterables) may block between items and is flushed chunk by chunk.
+SETTLED = (type(iter([])), type(iter(())))
+
+RUNNER_FILE = (lambda: 0).__code__.co_filename  # the name Go compiled us under
+
+
+class Conn:
+    """The runner's end of the socketpair: framed reads and locked writes."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.recv = sock.recv
+        self.buf = b""
+        self.lock = threading.Lock()  # app threads may write wsgi.errors
+
+    def read_frame(self):
+        """Return (kind, payload) of the next frame; EOFError when Go is gone."""
+        buf = self.buf
+        if not buf:
+            for _ in range(SPIN_RECVS):
+                try:
+                    buf = self.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+                    if not buf:
+                        raise EOFError
+                    break
+                except BlockingIOError:
+                    pass
+        while len(buf) < 5:
+            data = self.recv(RECV_SIZE)
+            if not data:
+                raise EOFError
+            buf += data
+        n, kind = unpack_header(buf)
+        end = 5 + n
+        if len(buf) >= end:
+            self.buf = buf[end:]
+            return kind, buf[5:end]
+        # A big frame (a large inline body): read the rest straight into place.
+        payload = bytearray(n)
+        have = len(buf) - 5
+        payload[:have] = buf[5:]
+        view = memoryview(payload)
+        while have < n:
+            got = self.sock.recv_into(view[have:])
+            if not got:
+                raise EOFError
+            have += got
+        self.buf = b""
+        return kind, payload
+
+    def cancelled(self):
+        """Report, without blocking, whether Go sent a cancel frame."""
+        buf = self.buf
+        if len(buf) < 5 or len(buf) < 5 + unpack_header(buf)[0]:
+            try:
+                data = self.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return False
+            if not data:
+                raise EOFError
+            buf = self.buf = buf + data
+            if len(buf) < 5 or len(buf) < 5 + unpack_header(buf)[0]:
+                return False  # the rest of the frame is on its way
+        kind, _ = self.read_frame()  # a whole frame is buffered: no blocking
+        return kind == K_CANCEL  # a stray D after a cancel is dropped too
+
+    def send(self, frames):
+        """Write frames (a list of bytes) with one system call."""
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        with self.lock:
+            self.sock.sendall(data)
+
+
+class ErrorStream:
+    """wsgi.errors: each write goes to Go as an L frame."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def write(self, s):
+        if type(s) is not str:
+            raise TypeError("wsgi.errors.write() wants a str, not %s" % type(s).__name__)
+        data = s.encode("utf-8", "backslashreplace")
+        self.conn.send([pack_header(len(data), K_LOG), data])
+        return len(s)
+
+    def writelines(self, lines):
+        for s in lines:
+            self.write(s)
+
+    def flush(self):
+        pass
+
+
+class FileWrapper:
+    """wsgi.file_wrapper: iterate a file-like object in blocks of blksize."""
+
+    def __init__(self, filelike, blksize=8192):
+        self.filelike = filelike
+        self.blksize = blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise StopIteration
+
+
+class Response:
+    """One request's start_response, write and response frames."""
+
+    __slots__ = ("conn", "head", "head_queued", "flushed", "out", "active", "cancelled")
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.head = None  # encoded status and headers, once start_response ran
+        self.head_queued = False  # the H frame is in out or already sent
+        self.flushed = False  # some frame of this response reached Go
+        self.out = []  # frames waiting for the next flush
+        self.active = True  # false once the request is over
+        self.cancelled = False  # Go sent C: stop producing the body
+
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info:
+            try:
+                if self.head_queued:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.head is not None:
+            raise RuntimeError("start_response() called a second time without exc_info")
+        self.head = encode_head(status, headers)
+        return self.write
+
+    def add(self, chunk):
+        """Queue a body chunk (and the head before the first non-empty one)."""
+        if type(chunk) is not bytes:
+            if not isinstance(chunk, (bytes, bytearray)):
+                raise TypeError("the app yielded a %s: body chunks must be bytes" % type(chunk).__name__)
+            chunk = bytes(chunk)
+        if not chunk:
+            return
+        out = self.out
+        if not self.head_queued:
+            self.queue_head()
+        out.append(pack_header(len(chunk), K_BODY))
+        out.append(chunk)
+
+    def queue_head(self):
+        if self.head is None:
+            raise RuntimeError("the app sent body data before calling start_response()")
+        self.out.append(pack_header(len(self.head), K_HEAD))
+        self.out.append(self.head)
+        self.head_queued = True
+
+    def write(self, data):
+        """The legacy write() callable: send data now."""
+        if not self.active:
+            raise RuntimeError("write() called after the response ended")
+        self.add(data)
+        self.flush()
+
+    def flush(self):
+        if self.out:
+            self.conn.send(self.out)
+            self.out = []
+            self.flushed = True
+
+
+def encode_head(status, headers):
+    """Check status and headers per PEP 3333 and encode them NUL-separated."""
+    if type(headers) is not list:
+        raise TypeError(describe_bad_head(status, headers))
+    parts = [status]
+    try:
+        for name, value in headers:
+            parts += (name, value)
+        text = "\0".join(parts)  # raises TypeError unless every part is a str
+    except (TypeError, ValueError):
+        raise TypeError(describe_bad_head(status, headers)) from None
+    if (text.count("\0") != len(parts) - 1 or "\r" in text or "\n" in text
+            or len(status) < 4 or status[3] != " " or not status[:3].isdigit()):
+        raise ValueError(describe_bad_head(status, headers))
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError as e:
+        raise ValueError("status and headers must be latin-1: %r is not" % (e.object[e.start:e.end],)) from None
+
+
+def describe_bad_head(status, headers):
+    """Say what is wrong with a status and headers that encode_head refused."""
+    if type(status) is not str:
+        return "status must be a str, not %s" % type(status).__name__
+    if len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
+        return "status %r is not of the form '200 OK'" % (status,)
+    if type(headers) is not list:
+        return "response_headers must be a list, not %s" % type(headers).__name__
+    for header in headers:
+        if type(header) is not tuple or len(header) != 2:
+            return "response header %r is not a (name, value) tuple" % (header,)
+        if type(header[0]) is not str or type(header[1]) is not str:
+            return "response header %r: name and value must be str" % (header,)
+    return "status or a response header holds a control character: %r" % ([status] + headers,)
+
+
+class LazyInput(io.RawIOBase):
+    """wsgi.input for a body Go has not read yet: each read asks Go for data."""
+
+    def __init__(self, conn, response):
+        self.conn = conn
+        self.response = response
+        self.eof = False
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self.eof or not self.response.active:
+            return 0
+        want = min(len(b), 1 << 20)
+        self.conn.send([pack_header(4, K_INPUT), want.to_bytes(4, "big")])
+        kind, data = self.conn.read_frame()
+        if kind == K_CANCEL:
+            self.eof = True
+            self.response.cancelled = True
+            raise OSError("request body: %s" % (bytes(data).decode("utf-8", "replace") or "cancelled"))
+        if kind != K_DATA:
+            raise OSError("protocol error: frame %r while waiting for input" % chr(kind))
+        n = len(data)
+        if n == 0:
+            self.eof = True
+            return 0
+        b[:n] = data
+        return n
+
+
+def format_exception(e):
+    """The traceback of e without the runner's own outer frames."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == RUNNER_FILE:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(e), e, tb))
+
+
+def handle(conn, app, errors, environ, body):
+    """Run one request through app and send the response frames."""
+    response = Response(conn)
+    if body is None:
+        stream = io.BufferedReader(LazyInput(conn, response), 65536)
+    elif type(body) is bytes:
+        stream = io.BytesIO(body)
+    else:
+        stream = open(body[0], "rb")  # (path,): a body spooled to a file
+    environ["wsgi.input"] = stream
+    environ["wsgi.errors"] = errors
+    environ["wsgi.file_wrapper"] = FileWrapper
+    failure = None
+    try:
+        result = app(environ, response.start_response)
+        try:
+            it = iter(result)
+            if type(it) in SETTLED:
+                for chunk in it:
+                    response.add(chunk)
+            else:
+                for chunk in it:
+                    response.add(chunk)
+                    if response.out:
+                        response.flush()
+                    if response.cancelled or conn.cancelled():
+                        response.cancelled = True
+                        break
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if not response.head_queued and not response.cancelled:
+            response.queue_head()
+    except Exception as e:
+        failure = format_exception(e)
+    finally:
+        response.active = False
+        if body is not None:
+            stream.close()
+    if failure is None:
+        response.out.append(END_FRAME)
+    else:
+        if not response.flushed:
+            response.out = []  # nothing went out yet: an error before the head
+        data = failure.encode("utf-8", "backslashreplace")
+        response.out += [pack_header(len(data), K_EXC), data]
+    response.flush()
+
+
+def serve(conn, app):
+    errors = ErrorStream(conn)
+    loads = marshal.loads
+    read_frame = conn.read_frame
+    while True:
+        kind, payload = read_frame()
+        if kind == K_REQUEST:
+            environ, body = loads(payload)
+            handle(conn, app, errors, environ, body)
+        # Anything else is a cancel that arrived after the response ended.
+
+
+class LoadError(Exception):
+    """Why the app could not be loaded: kind is the Go side's error kind."""
+
+    def __init__(self, kind, summary, tb=""):
+        super().__init__(summary)
+        self.kind = kind
+        self.summary = summary
+        self.tb = tb
+
+
+def describe(e):
+    return "%s: %s" % (type(e).__name__, e)
+
+
+def parse_spec(spec):
+    """Split gunicorn's "module:expr" into (module, [attrs], args, kwargs, is_call)."""
+    module, _, expr = spec.partition(":")
+    expr = expr.strip() or "application"
+    if not module or not all(part.isidentifier() for part in module.split(".")):
+        raise LoadError("spec", "%r: %r is not a module name" % (spec, module))
+    try:
+        node = ast.parse(expr, mode="eval").body
+    except SyntaxError as e:
+        raise LoadError("spec", "%r: %r is not a valid Python expression (%s)" % (spec, expr, e.msg)) from None
+    call = isinstance(node, ast.Call)
+    args, kwargs = [], {}
+    if call:
+        for arg in node.args:
+            try:
+                args.append(ast.literal_eval(arg))
+            except ValueError:
+                raise LoadError("spec", "%r: factory arguments must be literals" % spec) from None
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise LoadError("spec", "%r: factory arguments must be literals, not **" % spec)
+            try:
+                kwargs[kw.arg] = ast.literal_eval(kw.value)
+            except ValueError:
+                raise LoadError("spec", "%r: factory arguments must be literals" % spec) from None
+        node = node.func
+    attrs = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        raise LoadError("spec", "%r: %r is neither a name, a dotted name nor a call of one" % (spec, expr))
+    attrs.append(node.id)
+    attrs.reverse()
+    return module, attrs, args, kwargs, call
+
+
+def load(spec, where):
+    module_name, attrs, args, kwargs, call = parse_spec(spec)
+    try:
+        obj = importlib.import_module(module_name)
+    except BaseException as e:
+        raise LoadError("import", "cannot import module %r (%s): %s" % (module_name, where, describe(e)),
+                        format_exception(e)) from None
+    path = module_name
+    for attr in attrs:
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise LoadError("attribute", "%r has no attribute %r (loading %r)" % (path, attr, spec)) from None
+        path += ("." if path != module_name else ":") + attr
+    if call:
+        if not callable(obj):
+            raise LoadError("callable", "%r: factory %s is a %s, not callable" % (spec, path, type(obj).__name__))
+        try:
+            obj = obj(*args, **kwargs)
+        except BaseException as e:
+            raise LoadError("factory", "%r: the factory raised %s" % (spec, describe(e)), format_exception(e)) from None
+    if not callable(obj):
+        raise LoadError("callable", "%r is a %s, not a callable WSGI app" % (spec, type(obj).__name__))
+    return obj
+
+
+def main():
+    spec = sys.argv[1]
+    pythonpath = [p for p in sys.argv[2:] if p]
+    sys.argv = ["pyapp-runner", spec]
+    # Like gunicorn: the working directory first on sys.path (replacing the ''
+    # that -c put there), with --pythonpath directories ahead of it.
+    cwd = os.getcwd()
+    if sys.path and sys.path[0] == "":
+        del sys.path[0]
+    sys.path[:0] = [os.path.abspath(p) for p in pythonpath] + [cwd]
+    os.set_inheritable(3, False)  # the app's own children get no protocol socket
+    sock = socket.socket(fileno=3)
+    conn = Conn(sock)
+    where = "%s %s" % (sys.executable, sys.version.split()[0])
+    try:
+        app = load(spec, where)
+    except LoadError as e:
+        fields = [e.kind, e.summary, e.tb, where, repr(sys.path)]
+        data = "\0".join(fields).encode("utf-8", "backslashreplace")
+        conn.send([pack_header(len(data), K_FAILED), data])
+        return
+    gc.freeze()  # what the app loaded stays: spare the collector from walking it
+    ready = ("%d\0%s" % (os.getpid(), where)).encode("utf-8", "backslashreplace")
+    conn.send([pack_header(len(ready), K_READY), ready])
+    try:
+        serve(conn, app)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # Go closed the socket: time to go
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)
