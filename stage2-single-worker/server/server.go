@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -45,10 +46,12 @@ type Server struct {
 	SpoolThreshold int64
 	TempDir        string
 
-	mu        sync.Mutex // guards the fields below
+	mu        sync.Mutex // guards listeners and conns, and shutting's changes
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	shutting  bool
+	// shutting is set once, under mu, when a shutdown begins; every request
+	// reads it, so reading it takes no lock.
+	shutting  atomic.Bool
 	connsDone sync.WaitGroup
 }
 
@@ -72,7 +75,7 @@ func (s *Server) timeout() time.Duration {
 // than spinning or giving up.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
-	if s.shutting {
+	if s.shutting.Load() {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
@@ -105,17 +108,13 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
-func (s *Server) closing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.shutting
-}
+func (s *Server) closing() bool { return s.shutting.Load() }
 
 // newConn registers a connection; it returns nil when the server is shutting down.
 func (s *Server) newConn(nc net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shutting {
+	if s.shutting.Load() {
 		return nil
 	}
 	c := &conn{s: s, nc: nc, idle: true}
@@ -140,7 +139,7 @@ func (s *Server) setIdle(c *conn, idle bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.idle = idle
-	return !(idle && s.shutting)
+	return !(idle && s.shutting.Load())
 }
 
 // Shutdown stops the server gracefully, as TERM asks: it closes the
@@ -177,7 +176,7 @@ func (s *Server) Close() error {
 func (s *Server) beginShutdown() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.shutting = true
+	s.shutting.Store(true)
 	for l := range s.listeners {
 		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.ErrorLog.Warnf("close listener %s: %v", l.Addr(), err)
