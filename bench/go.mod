@@ -1,11 +1,7 @@
 module gunicorn-go/bench
 
-go 1.24
+go 1.24.0
 
-require (
-	gunicorn-go/shared v0.0.0
-)
+require gunicorn-go/shared v0.0.0
 
-replace (
-	gunicorn-go/shared => ../shared
-)
+replace gunicorn-go/shared => ../shared

@@ -2,12 +2,15 @@ module gunicorn-go/shared
 
 go 1.24.0
 
-require gunicorn-go/stage1-wsgi-hello v0.0.0
+require (
+	github.com/stretchr/testify v1.11.1
+	gunicorn-go/stage1-wsgi-hello v0.0.0
+)
 
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
-	golang.org/x/sys v0.38.0 // indirect
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace gunicorn-go/stage1-wsgi-hello => ../stage1-wsgi-hello

@@ -3,14 +3,9 @@ module gunicorn-go/stage2-single-worker
 go 1.24.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	gunicorn-go/shared v0.0.0
 	gunicorn-go/stage1-wsgi-hello v0.0.0
-)
-
-require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
-	golang.org/x/sys v0.38.0 // indirect
 )
 
 replace (
