@@ -3,24 +3,26 @@ package pyapp
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
 // App is a Python WSGI app served by a pool of runner processes. It implements
-// wsgi.App and is safe for concurrent Calls: each takes a free runner (waiting
-// for one if all are busy) and gives it back when its Body ends or is closed.
+// wsgi.App and is safe for concurrent Calls: each is sent to a runner at once,
+// an idle one if there is one, else the least busy (see pick), and reads its
+// answer when the requests sent there before it have been answered.
 type App struct {
 	spec string
 	opts Options
 
-	idle chan *runner  // free runners; a broken one is replaced by whoever takes it
 	done chan struct{} // closed by Close
 
 	mu      sync.Mutex
-	runners []*runner // guarded by mu: every runner, busy or idle, for Close
-	closed  bool      // guarded by mu
+	runners []*runner      // guarded by mu: every runner, for pick, Pids and Close
+	waiting []chan *runner // guarded by mu: Calls waiting for room, oldest first (see pick)
+	closed  bool           // guarded by mu
 }
 
 // Load starts opts.Runners runners for the app spec (gunicorn's syntax:
@@ -34,7 +36,6 @@ func Load(spec string, opts Options) (*App, error) {
 	a := &App{
 		spec: spec,
 		opts: o,
-		idle: make(chan *runner, o.Runners),
 		done: make(chan struct{}),
 	}
 	runners := make([]*runner, o.Runners)
@@ -57,9 +58,6 @@ func Load(spec string, opts Options) (*App, error) {
 		return nil, firstError(errs)
 	}
 	a.runners = runners
-	for _, r := range runners {
-		a.idle <- r
-	}
 	return a, nil
 }
 
@@ -75,14 +73,11 @@ func firstError(errs []error) error {
 
 // Call runs one request through a runner (see wsgi.App). It returns once the
 // app has produced its head, which it hands to startResponse, or raised (an
-// *AppError). The Body streams the rest; its Close gives the runner back.
+// *AppError). The Body streams the rest; when it ends or is closed, the next
+// request on that runner reads its answer.
 func (a *App) Call(environ *wsgi.Environ, startResponse wsgi.StartResponse) (wsgi.Body, error) {
-	r, err := a.acquire()
-	if err != nil {
-		return nil, err
-	}
-	b := &body{app: a, r: r, env: environ}
-	if err := b.send(); err != nil {
+	b := &body{app: a, env: environ, turn: make(chan struct{}, 1)}
+	if err := b.start(); err != nil {
 		return nil, err
 	}
 	status, headers, err := b.head()
@@ -107,7 +102,7 @@ func (a *App) Close() error {
 		return nil
 	}
 	a.closed = true
-	close(a.done)
+	close(a.done) // waiting Calls return ErrClosed
 	runners := a.runners
 	a.runners = nil
 	a.mu.Unlock()
@@ -135,48 +130,133 @@ func (a *App) Pids() []int {
 	return pids
 }
 
-// acquire takes a free runner, replacing it first if it died or broke.
-func (a *App) acquire() (*runner, error) {
-	var r *runner
-	select {
-	case r = <-a.idle:
-	case <-a.done:
-		return nil, ErrClosed
-	}
-	if a.isClosed() {
-		a.idle <- r
-		return nil, ErrClosed
-	}
-	if r.broken || r.hasExited() {
-		nr, err := a.replace(r)
-		if err != nil {
-			a.idle <- r // still broken: the next Call tries again
-			return nil, err
+// pick chooses the runner for a request and counts the request in flight
+// there: an idle runner if there is one, so that a slow request never delays
+// another while a runner is free; else the least busy one with room in its
+// pipeline. When every runner is full, Calls wait in line, and whoever frees
+// room hands it to the oldest (handOutLocked): with a condition variable
+// instead, a Call that has just finished and calls again would take the room
+// first, and some Calls could wait for ever. A runner that died is replaced,
+// once no request uses it any more, by the Call that finds it.
+func (a *App) pick() (*runner, error) {
+	a.mu.Lock()
+	front := false // woken to look again: first in line
+	for {
+		if a.closed {
+			a.mu.Unlock()
+			return nil, ErrClosed
 		}
-		r = nr
+		if front || len(a.waiting) == 0 {
+			r, dead := a.chooseLocked()
+			if r == nil && dead != nil {
+				var err error
+				if r, err = a.replaceLocked(dead); err != nil {
+					a.mu.Unlock()
+					return nil, err
+				}
+			}
+			if r != nil {
+				r.inflight++
+				a.handOutLocked() // a new runner has room for others too
+				a.mu.Unlock()
+				return r, nil
+			}
+		}
+		wake := make(chan *runner, 1)
+		if front {
+			a.waiting = slices.Insert(a.waiting, 0, wake)
+		} else {
+			a.waiting = append(a.waiting, wake)
+		}
+		a.mu.Unlock()
+		select {
+		case r := <-wake:
+			if r != nil {
+				return r, nil // counted in flight by handOutLocked
+			}
+			front = true // a dead runner to replace: look again
+		case <-a.done:
+			return nil, ErrClosed
+		}
+		a.mu.Lock()
 	}
-	return r, nil
 }
 
-// release gives a runner back to the pool.
-func (a *App) release(r *runner) {
-	a.idle <- r // never blocks: the pool has room for every runner
+// chooseLocked returns the runner a request should go to (nil if every one
+// is full), or else a dead runner nobody uses any more, to replace.
+func (a *App) chooseLocked() (best, dead *runner) {
+	for _, r := range a.runners {
+		switch {
+		case r.replacing:
+		case r.broken() || r.inflight == 0 && r.hasExited():
+			if r.inflight == 0 { // else its requests are still leaving it
+				dead = r
+			}
+		case best == nil || r.inflight < best.inflight:
+			best = r
+		}
+	}
+	switch {
+	case best != nil && best.inflight == 0:
+		return best, nil
+	case dead != nil:
+		return nil, dead
+	case best != nil && best.inflight < pipelineDepth:
+		return best, nil
+	}
+	return nil, nil
 }
 
-// replace stops old and starts a fresh runner in its place.
-func (a *App) replace(old *runner) (*runner, error) {
+// handOutLocked gives the room there is to the Calls waiting for it, oldest
+// first, counting each in flight on its runner. A dead runner to replace
+// wakes the oldest with nil: it replaces it.
+func (a *App) handOutLocked() {
+	for len(a.waiting) > 0 {
+		r, dead := a.chooseLocked()
+		if r == nil && dead == nil {
+			return
+		}
+		wake := a.waiting[0]
+		a.waiting = slices.Delete(a.waiting, 0, 1)
+		if r == nil {
+			wake <- nil
+			return
+		}
+		r.inflight++
+		wake <- r // never blocks: buffered, and sent to once
+	}
+}
+
+// leave says a request is done with r: answered, failed, or about to be sent
+// elsewhere. Its room goes to the oldest waiting Call.
+func (a *App) leave(r *runner) {
+	a.mu.Lock()
+	r.inflight--
+	a.handOutLocked()
+	a.mu.Unlock()
+}
+
+// replaceLocked stops old and starts a fresh runner in its place. It is
+// called with a.mu held and returns with it held, but releases it meanwhile:
+// starting Python takes a while. Other Calls skip old in the meantime.
+func (a *App) replaceLocked(old *runner) (*runner, error) {
+	old.replacing = true
+	a.mu.Unlock()
 	old.stop(true)
-	if !old.broken {
+	if !old.broken() {
 		a.logf("app runner (pid %d) exited while idle (%s); starting a new one", old.pid, old.exitStatus())
 	}
 	r, err := startRunner(a.spec, &a.opts)
+	a.mu.Lock()
+	old.replacing = false
 	if err != nil {
+		a.handOutLocked() // old is still dead: the next waiting Call tries again
 		return nil, fmt.Errorf("restart app runner: %w", err)
 	}
-	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
 		r.stop(false)
+		a.mu.Lock()
 		return nil, ErrClosed
 	}
 	for i := range a.runners {
@@ -184,7 +264,6 @@ func (a *App) replace(old *runner) (*runner, error) {
 			a.runners[i] = r
 		}
 	}
-	a.mu.Unlock()
 	return r, nil
 }
 

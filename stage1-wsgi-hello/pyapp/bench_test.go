@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,12 +20,43 @@ import (
 // through one runner: encode, one write, the app, one write back, parse. It
 // reports calls/s; the goal is 40,000 on a 2-core machine.
 func BenchmarkHelloRoundTrip(b *testing.B) {
+	app, env := helloApp(b)
+	pid := app.Pids()[0]
+	goCPU, pyCPU := cpuSelf(b), cpuOf(b, pid)
+	for b.Loop() {
+		callHello(b, app, env)
+	}
+	reportCPU(b, pid, goCPU, pyCPU)
+}
+
+// BenchmarkHelloParallel is BenchmarkHelloRoundTrip with about 64 goroutines
+// calling at once through one runner, as a server under `wrk -c64` does: the
+// requests are pipelined.
+func BenchmarkHelloParallel(b *testing.B) {
+	app, env := helloApp(b)
+	pid := app.Pids()[0]
+	goCPU, pyCPU := cpuSelf(b), cpuOf(b, pid)
+	b.SetParallelism((64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() { // env is only read: the calls share it
+			callHello(b, app, env)
+		}
+	})
+	reportCPU(b, pid, goCPU, pyCPU)
+}
+
+// helloApp loads hello.py with one runner and builds a typical small GET, as
+// curl sends it.
+func helloApp(b *testing.B) (*App, *wsgi.Environ) {
 	app, err := Load("hello:app", Options{Python: python(b), Chdir: testkit.Example(b, "")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer app.Close()
-	// A typical small GET, as curl sends it.
+	b.Cleanup(func() {
+		if err := app.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	env := request("GET", "/", nil)
 	for _, v := range [][2]string{
 		{"RAW_URI", "/"}, {"REMOTE_ADDR", "127.0.0.1"}, {"REMOTE_PORT", "50000"},
@@ -32,28 +64,36 @@ func BenchmarkHelloRoundTrip(b *testing.B) {
 	} {
 		env.Set(v[0], v[1])
 	}
-	start := func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil }
 	b.ReportAllocs()
-	pid := app.Pids()[0]
-	goCPU, pyCPU := cpuSelf(b), cpuOf(b, pid)
-	for b.Loop() {
-		body, err := app.Call(env, start)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			if _, err := body.Next(); err == io.EOF {
-				break
-			} else if err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := body.Close(); err != nil {
-			b.Fatal(err)
+	return app, env
+}
+
+// callHello makes one call and reads the whole body. It may run on any
+// goroutine, so it reports failures with Error, not Fatal.
+func callHello(b *testing.B, app *App, env *wsgi.Environ) {
+	start := func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil }
+	body, err := app.Call(env, start)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	for {
+		if _, err := body.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			b.Error(err)
+			break
 		}
 	}
+	if err := body.Close(); err != nil {
+		b.Error(err)
+	}
+}
+
+// reportCPU reports calls/s and the CPU time each side spent per call: wall
+// time hides it when both sides run at once.
+func reportCPU(b *testing.B, pid int, goCPU, pyCPU time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-	// Where the CPU goes: wall time hides it when both sides run at once.
 	b.ReportMetric((cpuSelf(b)-goCPU).Seconds()*1e6/float64(b.N), "go-cpu-µs/call")
 	b.ReportMetric((cpuOf(b, pid)-pyCPU).Seconds()*1e6/float64(b.N), "py-cpu-µs/call")
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"syscall"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
@@ -18,30 +17,52 @@ const maxInput = 1 << 20
 var errBodyClosed = errors.New("pyapp: Next called after Close")
 
 // body is one request's conversation with its runner, and the wsgi.Body the
-// server iterates. It holds the runner until the response ends (E or X) or is
-// cut short by Close, then gives it back to the pool.
+// server iterates. From its turn until the response ends (E or X) or is cut
+// short by Close, it holds the runner's read baton; then it passes it on.
 type body struct {
-	app *App
-	r   *runner // nil once given back
-	env *wsgi.Environ
+	app   *App
+	r     *runner // nil once done with it
+	id    uint32  // the request's id on r
+	env   *wsgi.Environ
+	turn  chan struct{} // receives the baton (see runner.pass)
+	baton bool          // b is at the head of r's queue: it reads r's answers
 
 	ended    error // why the response ended: io.EOF, an *AppError, a failure
 	closed   bool  // Close was called
 	inputEOF bool  // env.Input returned io.EOF
 }
 
-// send writes the request.
-func (b *body) send() error {
-	buf, err := appendRequest(b.r.wbuf[:0], b.env)
-	b.r.wbuf = buf
-	if err != nil {
+// start sends the request and waits for its turn to read the answer. If the
+// runner died serving an earlier request, this one had not started (a runner
+// serves its requests one by one, in order), so start sends it again, to a
+// fresh runner or another one.
+func (b *body) start() error {
+	for sends := 1; ; sends++ {
+		r, err := b.app.pick()
+		if err != nil {
+			return err
+		}
+		if err := r.enqueue(b); err != nil {
+			b.app.leave(r)
+			return err
+		}
+		b.r = r
+		b.awaitTurn()
+		state := r.state.Load()
+		switch {
+		case state == runnerOK:
+			return nil
+		case b.app.isClosed():
+			err = ErrClosed
+		case state == runnerDied && sends <= maxResends:
+			b.leave()
+			continue
+		default:
+			err = fmt.Errorf("%w before this request's turn (pid %d)", ErrRunnerDied, r.pid)
+		}
 		b.end(err)
 		return err
 	}
-	if err := b.r.send(); err != nil {
-		return b.fail(err)
-	}
-	return nil
 }
 
 // head reads frames up to the head, serving input and log frames on the way.
@@ -137,7 +158,7 @@ func (b *body) service(kind byte, payload []byte) error {
 // away), the request is cancelled: the app's read raises OSError.
 func (b *body) serveInput(n int) error {
 	r := b.r
-	buf, start := beginFrame(r.wbuf[:0], kindData)
+	buf, start := beginFrame(r.obuf[:0], kindData)
 	var err error
 	if b.env.Input != nil && !b.inputEOF {
 		buf = slices.Grow(buf, n)
@@ -151,7 +172,7 @@ func (b *body) serveInput(n int) error {
 			err = nil // report it on the next read, which will see it again
 		}
 	}
-	r.wbuf = endFrame(buf, start)
+	r.obuf = endFrame(buf, start)
 	if err != nil {
 		err = fmt.Errorf("read request body: %w", err)
 		if cerr := b.cancel(err.Error()); cerr != nil {
@@ -160,7 +181,7 @@ func (b *body) serveInput(n int) error {
 		b.ended = err
 		return err
 	}
-	if err := r.send(); err != nil {
+	if err := r.write(r.obuf); err != nil {
 		return b.fail(err)
 	}
 	return nil
@@ -178,11 +199,13 @@ func readSome(rd io.Reader, p []byte) (int, error) {
 }
 
 // cancel sends C and reads the frames up to the end of the response, dropping
-// them; input requests are refused with another C.
+// them; input requests are refused with another C. The C carries the request's
+// id: the runner may already have ended this request and started the next,
+// which must not be cancelled.
 func (b *body) cancel(why string) error {
 	r := b.r
-	r.wbuf = append(appendFrameHeader(r.wbuf[:0], kindCancel, len(why)), why...)
-	if err := r.send(); err != nil {
+	r.obuf = appendCancel(r.obuf[:0], b.id, why)
+	if err := r.write(r.obuf); err != nil {
 		return b.fail(err)
 	}
 	for {
@@ -199,8 +222,7 @@ func (b *body) cancel(why string) error {
 		case kindLog:
 			b.log(payload)
 		case kindInput:
-			r.wbuf = append(appendFrameHeader(r.wbuf[:0], kindCancel, len(why)), why...)
-			if err := r.send(); err != nil {
+			if err := r.write(r.obuf); err != nil { // the same C again
 				return b.fail(err)
 			}
 		default:
@@ -218,26 +240,38 @@ func (b *body) log(text []byte) {
 	_, _ = w.Write(text) // a failing error log has nowhere to report to
 }
 
-// end records why the response ended and gives the runner back.
+// end records why the response ended and passes the baton on.
 func (b *body) end(why error) {
 	if b.ended == nil {
 		b.ended = why
 	}
-	if b.r != nil {
-		b.app.release(b.r)
+	b.leave()
+}
+
+// leave takes the request off its runner, passing the baton on.
+func (b *body) leave() {
+	if r := b.r; r != nil {
 		b.r = nil
+		r.pass(b)
+		b.app.leave(r)
 	}
 }
 
 // fail handles a broken conversation (the runner died, or broke the
-// protocol): the runner is stopped, marked for replacement and given back, and
-// the request fails with ErrRunnerDied (ErrClosed if the App is closing).
+// protocol): the runner is stopped and marked for replacement, and the request
+// fails with ErrRunnerDied (ErrClosed if the App is closing). The requests
+// queued behind it are sent to another runner if this one died by itself
+// (see runnerDied).
 func (b *body) fail(cause error) error {
 	r := b.r
-	r.broken = true
+	r.breakDown(cause)
 	// At EOF the runner is exiting by itself: let it, to learn how it died.
-	dying := errors.Is(cause, io.EOF) || errors.Is(cause, io.ErrUnexpectedEOF) || errors.Is(cause, syscall.EPIPE) || errors.Is(cause, syscall.ECONNRESET)
-	r.stop(!dying)
+	r.stop(!isDeath(cause))
+	if errors.Is(cause, io.EOF) {
+		// Mid-response, EOF is unexpected; and a caller testing
+		// errors.Is(err, io.EOF) must not take a failure for the end.
+		cause = io.ErrUnexpectedEOF
+	}
 	var err error
 	if b.app.isClosed() {
 		err = fmt.Errorf("%w during a request: %w", ErrClosed, cause)

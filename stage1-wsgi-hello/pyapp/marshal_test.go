@@ -11,20 +11,21 @@ import (
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
-// decode is run by a real Python: it reads one Q frame from stdin, unmarshals
-// it and prints it as JSON, each str as the list of its code points, bytes as
+// decode is run by a real Python: it reads one Q frame from stdin, checks its
+// request id (0x01020304), unmarshals the rest and prints it as JSON, each str as the list of its code points, bytes as
 // ["bytes", text] and a tuple as ["tuple", items…].
 const decode = `
 import json, marshal, sys
 data = sys.stdin.buffer.read()
 assert len(data) == 5 + int.from_bytes(data[:4], "big") and data[4:5] == b"Q"
+assert data[5:9] == bytes([1, 2, 3, 4])
 def plain(v):
     if isinstance(v, str): return [ord(c) for c in v]
     if isinstance(v, bytes): return ["bytes", v.decode("latin-1")]
     if isinstance(v, tuple): return ["tuple"] + [plain(x) for x in v]
     if isinstance(v, dict): return {k: plain(x) for k, x in v.items()}
     return v
-print(json.dumps(plain(marshal.loads(data[5:]))))
+print(json.dumps(plain(marshal.loads(data[9:]))))
 `
 
 func TestMarshalRoundTripsThroughPython(t *testing.T) {
@@ -54,7 +55,7 @@ func TestMarshalRoundTripsThroughPython(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.Input = tt.input
-			frame, err := appendRequest(nil, env)
+			frame, err := appendRequest(nil, 0x01020304, env)
 			if err != nil {
 				t.Fatal(err)
 			}

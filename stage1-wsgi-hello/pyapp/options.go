@@ -24,7 +24,7 @@ type Options struct {
 	// CaptureOutput, the runners' stdout and stderr. Nil means os.Stderr.
 	ErrorLog io.Writer
 	// Runners is how many runner processes serve requests, each one request
-	// at a time. Calls beyond that wait for a free runner. 0 means 1.
+	// at a time with more queued behind it (see pipeline.go). 0 means 1.
 	Runners int
 	// CaptureOutput sends the runners' stdout and stderr to ErrorLog (like
 	// gunicorn's --capture-output); otherwise they share ours.

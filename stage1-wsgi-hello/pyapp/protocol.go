@@ -16,11 +16,11 @@ package pyapp
 // Start-up, runner → Go: R ready ("pid\0interpreter") or F failed to load
 // ("kind\0summary\0traceback\0interpreter\0sys.path").
 //
-// A request, Go → runner: Q, whose payload is the tuple (environ, body) in
-// Python's marshal format (see marshal.go), so that the runner rebuilds the
-// environ dict with one call into C. body is bytes (the body inline), a 1-tuple
-// (path,) holding the spooled body's file name as bytes, or None (a lazy body:
-// see I and D).
+// A request, Go → runner: Q, whose payload is the request's id (4 bytes, BE)
+// then the tuple (environ, body) in Python's marshal format (see marshal.go),
+// so that the runner rebuilds the environ dict with one call into C. body is
+// bytes (the body inline), a 1-tuple (path,) holding the spooled body's file
+// name as bytes, or None (a lazy body: see I and D).
 //
 // The answer, runner → Go, in this order:
 //
@@ -33,11 +33,28 @@ package pyapp
 //	E          the end: the iterable is exhausted and its close() was called
 //	X text     the app raised (traceback text); close() was called too
 //
-// Exactly one E or X ends every request, so after it the runner is ready for
-// the next Q. Go may send C (cancel, payload: why) at any time to stop a
-// request early: the runner stops iterating, calls close(), answers E or X, and
-// Go reads and drops frames up to that end. A C that arrives after the end is
-// ignored by the runner.
+// Exactly one E or X ends every request. Go may send C (cancel, payload: the
+// request's id, then why) at any time to stop a request early: the runner
+// stops iterating, calls close(), answers E or X, and Go reads and drops
+// frames up to that end.
+//
+// Pipelining. Go does not wait for an answer before sending the next request:
+// up to pipelineDepth Q frames may be in flight to one runner (pipeline.go),
+// so a busy runner finds its next request already waiting, often several in
+// one recv, and neither process sleeps between requests. The runner still
+// serves them one at a time, in order, and answers in that order, so Go
+// matches answers to requests by position: no answer frame carries an id.
+// Frames for later requests may arrive while the runner serves one (while it
+// waits for D, or checks for C between a generator's chunks): it keeps them,
+// in order, for their turn.
+//
+// Why ids, then: a C is sent when Go gives up on a response, and by the time
+// it arrives the runner may have ended that request and started the next. The
+// id says which request to stop; a C for any other is ignored.
+//
+// Why each answer is sent as soon as it is complete, rather than several
+// batched into one write: the request behind it may be slow (a database
+// query, a sleep), and a finished answer must not wait for it.
 
 import (
 	"bufio"

@@ -1,6 +1,7 @@
 package pyapp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 
@@ -28,11 +29,12 @@ var (
 	keyRunOnce      = appendStr(nil, "wsgi.run_once")
 )
 
-// appendRequest appends the Q frame for env: the marshalled tuple
-// (environ, body). The runner adds wsgi.input, wsgi.errors and
-// wsgi.file_wrapper, which are Python objects.
-func appendRequest(buf []byte, env *wsgi.Environ) ([]byte, error) {
+// appendRequest appends the Q frame for request id: the id (4 bytes, big
+// endian), then the marshalled tuple (environ, body). The runner adds
+// wsgi.input, wsgi.errors and wsgi.file_wrapper, which are Python objects.
+func appendRequest(buf []byte, id uint32, env *wsgi.Environ) ([]byte, error) {
 	buf, start := beginFrame(buf, kindRequest)
+	buf = binary.BigEndian.AppendUint32(buf, id)
 	buf = appendTupleHeader(buf, 2)
 
 	buf = append(buf, mDict)

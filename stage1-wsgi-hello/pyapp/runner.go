@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -31,16 +32,29 @@ const bootstrap = "import os;exec(compile(os.environ.pop('GUNICORN_GO_RUNNER'),'
 // and again after SIGTERM, before it is killed.
 const stopGrace = 2 * time.Second
 
-// runner is one Python process serving one request at a time. Whoever took it
-// from the App's pool owns conn, br and wbuf until it gives it back.
+// runner is one Python process serving one request at a time, with up to
+// pipelineDepth requests in flight (see pipeline.go).
 type runner struct {
 	cmd  *exec.Cmd
 	pid  int
-	conn *os.File      // our end of the socketpair
-	br   *bufio.Reader // reads conn
-	wbuf []byte        // frames being written, reused across requests
+	conn *os.File // our end of the socketpair
 
-	broken bool // the conversation went wrong: the process is being replaced
+	// Writing: Q frames from any Call, D and C frames from the baton holder.
+	wmu    sync.Mutex
+	wbuf   []byte // guarded by wmu: the Q frame being written
+	nextID uint32 // guarded by wmu: the id of the next request
+
+	// Reading: the read baton.
+	qmu   sync.Mutex
+	queue []*body       // guarded by qmu: requests sent and not answered, oldest first
+	br    *bufio.Reader // reads conn; used only by the request at the head of queue
+	obuf  []byte        // D and C frames being built; used only by the head of queue
+
+	state atomic.Int32 // runnerOK, runnerDied or runnerKilled
+
+	// Guarded by App.mu.
+	inflight  int  // requests picked for this runner and not yet done with it
+	replacing bool // a Call is starting this runner's replacement
 
 	exited  chan struct{} // closed once the process has exited
 	waitErr error         // how it exited; set before exited is closed
@@ -128,14 +142,6 @@ func (r *runner) handshake(spec, python string) error {
 		return &LoadError{Kind: loadErrorKinds[f[0]], Spec: spec, Summary: f[1], Traceback: f[2], Interpreter: f[3], SysPath: f[4]}
 	}
 	return fmt.Errorf("%w: frame %q before the runner was ready", ErrProtocol, kind)
-}
-
-// send writes r.wbuf, which holds whole frames, with one system call.
-func (r *runner) send() error {
-	if _, err := r.conn.Write(r.wbuf); err != nil {
-		return fmt.Errorf("write to app runner: %w", err)
-	}
-	return nil
 }
 
 // hasExited reports whether the process is gone.

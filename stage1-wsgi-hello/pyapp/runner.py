@@ -3,22 +3,28 @@
 The Go side (package pyapp) starts this script with the app's spec as argv[1]
 and its end of a unix socketpair as fd 3, so nothing the app prints can reach
 the protocol. The runner imports the app, answers R (ready) or F (failed), then
-serves one request at a time until the socket closes:
+serves requests one at a time, in the order they come, until the socket closes:
 
-    Go -> runner: Q request (marshal of (environ, body)), D input data, C cancel
+    Go -> runner: Q request (id, marshal of (environ, body)), D input data,
+                  C cancel (id, why)
     runner -> Go: H head, B body chunk, E end, X exception, L wsgi.errors text,
                   I input wanted
 
 Every frame is a 4-byte big-endian payload length, a 1-byte kind, the payload.
-protocol.go in the same folder explains the design; keep the two in step.
+Go pipelines requests: several may wait in the socket, and the runner keeps
+those it reads early (see Conn) until their turn. Each answer is sent as soon
+as it is complete. protocol.go in the same folder explains the design; keep
+the two in step.
 """
 
 import ast
+import collections
 import gc
 import importlib
 import io
 import marshal
 import os
+import select
 import socket
 import struct
 import sys
@@ -53,70 +59,154 @@ RUNNER_FILE = (lambda: 0).__code__.co_filename  # the name Go compiled us under
 
 
 class Conn:
-    """The runner's end of the socketpair: framed reads and locked writes."""
+    """The runner's end of the socketpair: framed reads and locked writes.
+
+    Go pipelines requests: while one is served, the next ones may already be
+    in the socket, and one recv often brings several. Frames received but not
+    yet used wait in buf; requests met while serving another (when the app
+    reads a lazy wsgi.input, or between a generator's chunks) wait in ahead,
+    in order, for their turn.
+    """
 
     def __init__(self, sock):
         self.sock = sock
         self.recv = sock.recv
-        self.buf = b""
+        self.buf = bytearray()  # received bytes not yet taken as frames
+        self.ahead = collections.deque()  # Q payloads read while serving another request
+        self.current = b""  # the id (4 bytes) of the request being served
         self.lock = threading.Lock()  # app threads may write wsgi.errors
+        self.main = threading.get_ident()  # the only thread that reads
 
-    def read_frame(self):
-        """Return (kind, payload) of the next frame; EOFError when Go is gone."""
+    def fill(self, wait):
+        """Receive what is there into buf; if wait, spin then block for it.
+
+        Return whether anything came; EOFError when Go is gone.
+        """
+        recv = self.recv
+        for _ in range(SPIN_RECVS if wait else 1):
+            try:
+                data = recv(RECV_SIZE, socket.MSG_DONTWAIT)
+                break
+            except BlockingIOError:
+                pass
+        else:
+            if not wait:
+                return False
+            data = recv(RECV_SIZE)
+        if not data:
+            raise EOFError
+        self.buf += data
+        return True
+
+    def buffered_frame(self):
+        """Take the next whole frame out of buf: (kind, payload), or None."""
         buf = self.buf
-        if not buf:
-            for _ in range(SPIN_RECVS):
-                try:
-                    buf = self.recv(RECV_SIZE, socket.MSG_DONTWAIT)
-                    if not buf:
-                        raise EOFError
-                    break
-                except BlockingIOError:
-                    pass
-        while len(buf) < 5:
-            data = self.recv(RECV_SIZE)
-            if not data:
-                raise EOFError
-            buf += data
+        if len(buf) < 5:
+            return None
         n, kind = unpack_header(buf)
         end = 5 + n
-        if len(buf) >= end:
-            self.buf = buf[end:]
-            return kind, buf[5:end]
-        # A big frame (a large inline body): read the rest straight into place.
-        payload = bytearray(n)
-        have = len(buf) - 5
-        payload[:have] = buf[5:]
-        view = memoryview(payload)
-        while have < n:
-            got = self.sock.recv_into(view[have:])
-            if not got:
-                raise EOFError
-            have += got
-        self.buf = b""
+        if len(buf) < end:
+            return None
+        payload = buf[5:end]
+        del buf[:end]  # cheap: a bytearray drops its head by moving its start
         return kind, payload
 
+    def read_frame(self):
+        """Return (kind, payload) of the next frame, waiting for it."""
+        while True:
+            frame = self.buffered_frame()
+            if frame is not None:
+                return frame
+            buf = self.buf
+            if len(buf) >= 5 and unpack_header(buf)[0] > RECV_SIZE:
+                return self.read_big()
+            self.fill(True)
+
+    def read_big(self):
+        """Read a frame bigger than a recv (a large inline body) into place."""
+        n, kind = unpack_header(self.buf)
+        payload = bytearray(n)
+        have = len(self.buf) - 5
+        payload[:have] = self.buf[5:]
+        self.buf = bytearray()
+        with memoryview(payload) as view:
+            while have < n:
+                got = self.sock.recv_into(view[have:])
+                if not got:
+                    raise EOFError
+                have += got
+        return kind, payload
+
+    def next_request(self):
+        """Wait for the next request and return its Q payload (id, marshal)."""
+        if self.ahead:
+            return self.ahead.popleft()
+        while True:
+            kind, payload = self.read_frame()
+            if kind == K_REQUEST:
+                return payload
+            # A C for a request that already ended: nothing to stop.
+
+    def mine(self, kind, payload):
+        """Handle a frame that came while serving a request: queue a request,
+        drop a cancel meant for another one. Return whether the frame is for
+        the current request."""
+        if kind == K_REQUEST:
+            self.ahead.append(payload)
+            return False
+        if kind == K_CANCEL:
+            return payload[:4] == self.current
+        return True
+
+    def reply(self):
+        """Wait for Go's answer to an input request: D data, or C (cancel)."""
+        while True:
+            kind, payload = self.read_frame()
+            if self.mine(kind, payload):
+                return kind, payload[4:] if kind == K_CANCEL else payload
+
     def cancelled(self):
-        """Report, without blocking, whether Go sent a cancel frame."""
-        buf = self.buf
-        if len(buf) < 5 or len(buf) < 5 + unpack_header(buf)[0]:
-            try:
-                data = self.recv(RECV_SIZE, socket.MSG_DONTWAIT)
-            except BlockingIOError:
+        """Report, without blocking, whether Go cancelled the current request."""
+        self.fill(False)
+        while True:
+            frame = self.buffered_frame()
+            if frame is None:
                 return False
-            if not data:
-                raise EOFError
-            buf = self.buf = buf + data
-            if len(buf) < 5 or len(buf) < 5 + unpack_header(buf)[0]:
-                return False  # the rest of the frame is on its way
-        kind, _ = self.read_frame()  # a whole frame is buffered: no blocking
-        return kind == K_CANCEL  # a stray D after a cancel is dropped too
+            kind, payload = frame
+            if self.mine(kind, payload) and kind == K_CANCEL:
+                return True
+            # A stray D after a cancel is dropped too.
 
     def send(self, frames):
-        """Write frames (a list of bytes) with one system call."""
+        """Write frames (a list of bytes) with one system call, usually."""
         data = frames[0] if len(frames) == 1 else b"".join(frames)
         with self.lock:
-            self.sock.sendall(data)
+            try:
+                sent = self.sock.send(data, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                self.send_rest(data, sent)
+
+    def send_rest(self, data, sent):
+        """Finish a send the socket had no room for.
+
+        Go may be blocked writing requests to us while we wait for it to read
+        our answer: the main thread keeps receiving meanwhile (into buf), so
+        that neither side waits for the other forever.
+        """
+        sock = self.sock
+        reads = [sock] if threading.get_ident() == self.main else []
+        with memoryview(data) as view:
+            while sent < len(data):
+                readable, writable, _ = select.select(reads, [sock], [])
+                if readable:
+                    self.fill(False)
+                if writable:
+                    try:
+                        sent += sock.send(view[sent:], socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        pass
 
 
 class ErrorStream:
@@ -272,7 +362,7 @@ class LazyInput(io.RawIOBase):
             return 0
         want = min(len(b), 1 << 20)
         self.conn.send([pack_header(4, K_INPUT), want.to_bytes(4, "big")])
-        kind, data = self.conn.read_frame()
+        kind, data = self.conn.reply()
         if kind == K_CANCEL:
             self.eof = True
             self.response.cancelled = True
@@ -348,13 +438,13 @@ def handle(conn, app, errors, environ, body):
 def serve(conn, app):
     errors = ErrorStream(conn)
     loads = marshal.loads
-    read_frame = conn.read_frame
+    next_request = conn.next_request
     while True:
-        kind, payload = read_frame()
-        if kind == K_REQUEST:
-            environ, body = loads(payload)
-            handle(conn, app, errors, environ, body)
-        # Anything else is a cancel that arrived after the response ended.
+        payload = next_request()
+        conn.current = payload[:4]
+        with memoryview(payload) as view:
+            environ, body = loads(view[4:])
+        handle(conn, app, errors, environ, body)
 
 
 class LoadError(Exception):

@@ -241,3 +241,53 @@ def failing_factory():
 def router(environ, start_response):
     """Serve the app named by the path: /echo runs echo. Most tests use this one."""
     return globals()[environ["PATH_INFO"].strip("/")](environ, start_response)
+
+
+def echo_chunks(environ, start_response):
+    """A generator echo: the query string, one character per chunk."""
+    start_response("200 OK", TEXT)
+    for c in environ["QUERY_STRING"]:
+        yield c.encode("latin-1")
+
+
+def pid(environ, start_response):
+    """Answer the runner's pid."""
+    start_response("200 OK", TEXT)
+    return [str(os.getpid()).encode()]
+
+
+def wait_for(environ, start_response):
+    """Answer the runner's pid once the file the query names exists. First
+    write the pid to that name plus ".started" (whole: written, then renamed)."""
+    marker = environ["QUERY_STRING"]
+    with open(marker + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(marker + ".tmp", marker + ".started")
+    parent = os.getppid()
+    while not os.path.exists(marker) and os.getppid() == parent:  # a killed test leaves no orphan
+        time.sleep(0.005)
+    start_response("200 OK", TEXT)
+    return [str(os.getpid()).encode()]
+
+
+def marked_generator(environ, start_response):
+    """generator, leaving a mark (the file the query names plus ".started")
+    once it runs."""
+    with open(environ["QUERY_STRING"] + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(environ["QUERY_STRING"] + ".tmp", environ["QUERY_STRING"] + ".started")
+    return generator(environ, start_response)
+
+
+class EndlessBig(Endless):
+    """Endless, in chunks bigger than the socket's buffers."""
+
+    def __iter__(self):
+        chunk = b"x" * (1 << 20)
+        while True:
+            yield chunk
+
+
+def endless_big(environ, start_response):
+    start_response("200 OK", TEXT)
+    return EndlessBig(environ["QUERY_STRING"])
