@@ -46,6 +46,9 @@ FUZZ_TARGETS := $(filter stage$(STAGE)-%,$(FUZZ_TARGETS))
 endif
 FUZZTIME ?= 2m
 FUZZTIME_SHORT ?= 10s
+# Minimizing each new interesting input for up to 60 s (go test's default)
+# would eat a short run whole; 100 tries keeps the fuzzer fuzzing.
+FUZZMINIMIZE ?= 100x
 
 # fuzz runs every FUZZ_TARGETS entry for $(1). A package that does not
 # compile is an error; a missing package or function is skipped.
@@ -56,7 +59,7 @@ define fuzz
 	  list=$$($(GO) test -list "^$$fn\$$" "$$pkg"); \
 	  if ! grep -qx "$$fn" <<<"$$list"; then echo "fuzz: no $$fn in $$pkg yet, skipped"; continue; fi; \
 	  echo "fuzz $$fn in $$pkg for $(1)"; \
-	  $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(1) "$$pkg"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(1) -fuzzminimizetime=$(FUZZMINIMIZE) "$$pkg"; \
 	done
 endef
 

@@ -101,6 +101,12 @@ func readLine(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
 		n := len(buf) - start
 		switch {
 		case err == nil:
+			// Length first when the bytes before the LF are already too
+			// many for any ending: a small buffer would have said so
+			// before seeing the LF, and the answer must not depend on it.
+			if n-1 > max+1 {
+				return buf, errLineTooLong
+			}
 			if n < 2 || buf[len(buf)-2] != '\r' {
 				return buf, errBareLF
 			}
@@ -108,10 +114,12 @@ func readLine(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
 				return buf, errLineTooLong
 			}
 			return buf, nil
+		case n > max+1 && (err == bufio.ErrBufferFull || err == io.EOF):
+			// Too long even if the next byte were the LF after a CR, and
+			// said so whether or not the client hung up meanwhile: the
+			// answer must not depend on how the bytes were buffered.
+			return buf, errLineTooLong
 		case err == bufio.ErrBufferFull:
-			if n > max+1 { // even if the next byte is LF after a CR, too long
-				return buf, errLineTooLong
-			}
 		case err == io.EOF && n == 0:
 			return buf, io.EOF
 		case err == io.EOF:
