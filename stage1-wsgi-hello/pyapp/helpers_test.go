@@ -102,22 +102,7 @@ func load(t testing.TB, spec string, opts Options) *App {
 // request builds a complete environ for method path?query with body as
 // wsgi.input (nil for none).
 func request(method, target string, body io.Reader) *wsgi.Environ {
-	path, query, _ := strings.Cut(target, "?")
-	env := &wsgi.Environ{
-		Vars: []wsgi.Var{
-			{Key: "REQUEST_METHOD", Value: method},
-			{Key: "SCRIPT_NAME", Value: ""},
-			{Key: "PATH_INFO", Value: path},
-			{Key: "QUERY_STRING", Value: query},
-			{Key: "SERVER_NAME", Value: "localhost"},
-			{Key: "SERVER_PORT", Value: "8000"},
-			{Key: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
-			{Key: "HTTP_HOST", Value: "localhost:8000"},
-		},
-		Input:     body,
-		Errors:    io.Discard,
-		URLScheme: "http",
-	}
+	env := wsgi.NewEnviron(method, target, body)
 	if body != nil {
 		env.Set("CONTENT_TYPE", "text/plain")
 	}

@@ -12,12 +12,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -100,43 +98,17 @@ func environ(method, target, data string, errors io.Writer) *wsgi.Environ {
 			method = "POST"
 		}
 	}
-	path, query, _ := strings.Cut(target, "?")
-	if p, err := url.PathUnescape(path); err == nil {
-		path = p // CGI's PATH_INFO is decoded; a bad escape stays as it is
-	}
-	env := &wsgi.Environ{
-		Vars: []wsgi.Var{
-			{Key: "REQUEST_METHOD", Value: method},
-			{Key: "SCRIPT_NAME", Value: ""},
-			{Key: "PATH_INFO", Value: path},
-			{Key: "QUERY_STRING", Value: query},
-			{Key: "RAW_URI", Value: target},
-			{Key: "SERVER_NAME", Value: "localhost"},
-			{Key: "SERVER_PORT", Value: "8000"},
-			{Key: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
-			{Key: "SERVER_SOFTWARE", Value: "gunicorn-go/stage1"},
-			{Key: "REMOTE_ADDR", Value: "127.0.0.1"},
-			{Key: "HTTP_HOST", Value: "localhost:8000"},
-		},
-		Errors:    errors,
-		URLScheme: "http",
-		RunOnce:   true,
-	}
+	env := wsgi.NewEnviron(method, target, nil)
+	env.Set("SERVER_SOFTWARE", "gunicorn-go/stage1")
+	env.Errors = errors
+	env.RunOnce = true
 	if data != "" {
 		env.Set("CONTENT_TYPE", "application/x-www-form-urlencoded")
 		env.Set("CONTENT_LENGTH", strconv.Itoa(len(data)))
-		env.Input = &memoryBody{Reader: bytes.NewReader([]byte(data)), data: []byte(data)}
+		env.Input = wsgi.NewBytesInput([]byte(data))
 	}
 	return env
 }
-
-// memoryBody is a request body held in memory: a wsgi.InputBuffer.
-type memoryBody struct {
-	*bytes.Reader
-	data []byte
-}
-
-func (b *memoryBody) Buffered() ([]byte, string) { return b.data, "" }
 
 // printer writes the response as HTTP/1.1 text. Like a server, it sends the
 // head with the first non-empty chunk (or at the end), so the app may still
