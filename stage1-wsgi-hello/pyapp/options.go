@@ -31,17 +31,33 @@ type Options struct {
 	CaptureOutput bool
 }
 
+// DefaultInterpreter is the interpreter when neither a flag nor a
+// virtualenv names one: the first python3 on PATH.
+const DefaultInterpreter = "python3"
+
 // Interpreter picks the Python interpreter the way a user expects: flag (a
 // --python option) when set, else the active virtualenv's python
-// ($VIRTUAL_ENV/bin/python), else "python3" from PATH.
+// ($VIRTUAL_ENV/bin/python), else DefaultInterpreter.
 func Interpreter(flag string) string {
 	if flag != "" {
 		return flag
 	}
-	if venv := os.Getenv("VIRTUAL_ENV"); venv != "" {
-		return filepath.Join(venv, "bin", "python")
+	if venv, ok := VirtualEnvPython(os.Getenv); ok {
+		return venv
 	}
-	return "python3"
+	return DefaultInterpreter
+}
+
+// VirtualEnvPython returns the active virtualenv's interpreter,
+// $VIRTUAL_ENV/bin/python, reading the environment through getenv; ok is
+// false outside a virtualenv. Stage 3's settings use it to read a given
+// environment rather than the process's own.
+func VirtualEnvPython(getenv func(string) string) (path string, ok bool) {
+	venv := getenv("VIRTUAL_ENV")
+	if venv == "" {
+		return "", false
+	}
+	return filepath.Join(venv, "bin", "python"), true
 }
 
 // withDefaults returns o with its empty fields filled in.

@@ -1,5 +1,7 @@
 package config
 
+import "gunicorn-go/stage1-wsgi-hello/pyapp"
+
 // Settings holds every setting's value once Load has resolved them. Field
 // names follow gunicorn's setting names; durations are whole seconds, as in
 // gunicorn. The table (All) says which source may set each one.
@@ -319,13 +321,13 @@ var table = []Setting{
 	},
 	{
 		Name: "python", Section: SectionMechanics, Flags: []string{"--python"}, Meta: "PYTHON",
-		Kind: KindStr, Default: "python3", DefaultDoc: "$VIRTUAL_ENV/bin/python, else python3", Expect: "an interpreter's path or name", Stage: 2,
+		Kind: KindStr, Default: pyapp.DefaultInterpreter, DefaultDoc: "$VIRTUAL_ENV/bin/python, else python3", Expect: "an interpreter's path or name", Stage: 2,
 		Help: "The Python interpreter that runs the app (gunicorn-go's own setting).",
 		Doc: "gunicorn runs inside Python; gunicorn-go runs Python apps in this interpreter. Given on the command line " +
 			"or in GUNICORN_CMD_ARGS it also runs the config file. Inside an active virtualenv the default is its python.",
 		envDefault: func(e *environment) (string, Source, bool) {
-			if v := e.get("VIRTUAL_ENV"); v != "" {
-				return v + "/bin/python", Source{Kind: FromEnvVar, Name: "VIRTUAL_ENV"}, true
+			if p, ok := pyapp.VirtualEnvPython(e.get); ok {
+				return p, Source{Kind: FromEnvVar, Name: "VIRTUAL_ENV"}, true
 			}
 			return "", Source{}, false
 		},
