@@ -60,23 +60,19 @@ func (r *Request) checkFields() error {
 }
 
 // contentLength parses a Content-Length value given the length seen so far
-// (-1 for none). RFC 9110 §8.6 allows a list of identical values, or the
-// same value repeated in several fields, to stand for one; anything else is
-// refused: signs, spaces inside, empty elements, an overflow, two values.
+// (-1 for none). The value must be one decimal number: signs, spaces inside
+// and overflows are refused, and so is a list ("5, 5"), which RFC 9110 §8.6
+// lets a recipient accept but a proxy in front may read otherwise. The same
+// number repeated in a second field is accepted; two different ones are not.
 func contentLength(v string, seen int64) (int64, error) {
-	for rest, more := v, true; more; {
-		var elem string
-		elem, rest, more = nextElement(rest)
-		n, ok := parseDecimal(elem)
-		if !ok {
-			return 0, badRequest("bad Content-Length")
-		}
-		if seen >= 0 && n != seen {
-			return 0, badRequest("conflicting Content-Length values")
-		}
-		seen = n
+	n, ok := parseDecimal(v)
+	if !ok {
+		return 0, badRequest("bad Content-Length")
 	}
-	return seen, nil
+	if seen >= 0 && n != seen {
+		return 0, badRequest("conflicting Content-Length values")
+	}
+	return n, nil
 }
 
 // parseDecimal parses 1*DIGIT into an int64, refusing overflow.

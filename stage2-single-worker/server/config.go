@@ -16,7 +16,7 @@ type Config struct {
 	PythonPath      []string      // directories prepended to sys.path
 	Env             []string      // KEY=VALUE pairs set in the environment before loading the app
 	KeepAlive       time.Duration // idle time before a keep-alive connection is closed
-	Timeout         time.Duration // longest wait for a request head or a body read; 30 s when zero
+	Timeout         time.Duration // longest wait for a request head, a body read or a write; 30 s when zero
 	GracefulTimeout time.Duration // how long TERM waits for requests in flight
 	Limits          http1.Limits  // request line and header limits
 	AccessLog       string        // "" for none, "-" for stdout, else a file

@@ -50,6 +50,16 @@ func (r flushingReader) Read(p []byte) (int, error) {
 	return r.c.nc.Read(p)
 }
 
+// deadlineWriter writes to the connection, giving each write the server's
+// Timeout: a client that stops reading its responses (its receive window
+// full) cannot hold the connection's goroutine and descriptor forever.
+type deadlineWriter struct{ c *conn }
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.s.timeout()))
+	return w.c.nc.Write(p)
+}
+
 // serve runs the connection's request loop: wait for a request, read it,
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,5 +172,76 @@ func TestShutdownAbandonsAStuckApp(t *testing.T) {
 	}
 	if _, err := io.ReadAll(nc); err != nil && !strings.Contains(err.Error(), "reset") {
 		t.Errorf("the connection of the stuck request: %v", err)
+	}
+}
+
+// endlessBody yields 64 KiB chunks until it is closed.
+type endlessBody struct{ closed chan struct{} }
+
+func (b *endlessBody) Next() ([]byte, error) { return make([]byte, 64<<10), nil }
+func (b *endlessBody) Close() error          { close(b.closed); return nil }
+
+// TestClientThatStopsReadingIsDropped checks that a client which sends a
+// request and never reads the answer cannot hold its connection forever: once
+// the socket buffers fill, a write waits at most Timeout, then the server
+// gives up, closes the app's body and logs the error.
+func TestClientThatStopsReadingIsDropped(t *testing.T) {
+	t.Parallel()
+	body := &endlessBody{closed: make(chan struct{})}
+	s := startServer(t, wsgi.AppFunc(func(_ *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		_, err := start("200 OK", nil, nil)
+		return body, err
+	}), func(s *Server) { s.Timeout = 100 * time.Millisecond })
+	nc := s.dial(t)
+	if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-body.closed:
+	case <-time.After(ioTimeout):
+		t.Fatal("the server still writes to a client that stopped reading")
+	}
+	s.waitLog(t, "Error handling request")
+}
+
+// TestGoAppsRunConcurrently checks that a Go app is called on every
+// connection at once: each call waits until all of them have begun, which
+// only a server calling them concurrently lets happen.
+func TestGoAppsRunConcurrently(t *testing.T) {
+	t.Parallel()
+	const n = 4
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	s := startServer(t, wsgi.AppFunc(func(_ *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		arrived.Done()
+		select {
+		case <-all:
+		case <-time.After(ioTimeout):
+			return nil, errors.New("the other calls never began")
+		}
+		_, err := start("200 OK", []wsgi.Header{{Name: "Content-Length", Value: "3"}}, nil)
+		return wsgi.Chunks([]byte("ok\n")), err
+	}), nil)
+	results := make(chan string, n)
+	for i := 0; i < n; i++ {
+		nc := s.dial(t)
+		go func() {
+			out, err := io.ReadAll(nc)
+			if err != nil {
+				results <- err.Error()
+				return
+			}
+			results <- string(out)
+		}()
+		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if out := <-results; !strings.HasPrefix(out, "HTTP/1.1 200 ") || !strings.HasSuffix(out, "\r\n\r\nok\n") {
+			t.Errorf("response %d: %q", i, out)
+		}
 	}
 }

@@ -90,9 +90,14 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 		}
 		switch {
 		case strings.EqualFold(h.Name, "Content-Length"):
+			// Digits only ("+5" would parse but is no valid field value),
+			// and one value: two would leave the client to pick the framing.
 			n, err := strconv.ParseInt(h.Value, 10, 64)
-			if err != nil || n < 0 {
+			if err != nil || !isDigits(h.Value) {
 				return nil, fmt.Errorf("%w: Content-Length %q", errBadHeader, h.Value)
+			}
+			if r.contentLength >= 0 {
+				return nil, fmt.Errorf("%w: more than one Content-Length", errBadHeader)
 			}
 			r.contentLength = n
 		case strings.EqualFold(h.Name, "Connection"):
@@ -326,6 +331,16 @@ func isTokenChar(c byte) bool {
 		return true
 	}
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isHopByHop(name string) bool {

@@ -53,6 +53,8 @@ func TestBadAppResponses(t *testing.T) {
 		{"second chunk beyond Content-Length", badApp("200 OK", contentLength(5), "hel", "lo, world"), "HTTP/1.1 200 ", "hel", "lo"},
 		{"body shorter than Content-Length", badApp("200 OK", contentLength(10), "short"), "HTTP/1.1 200 ", "short", injected},
 		{"bad Content-Length", badApp("200 OK", []wsgi.Header{{Name: "Content-Length", Value: "-1"}}, "body"), "HTTP/1.1 500 ", "Internal Server Error\n", "body"},
+		{"signed Content-Length", badApp("200 OK", []wsgi.Header{{Name: "Content-Length", Value: "+4"}}, "body"), "HTTP/1.1 500 ", "Internal Server Error\n", "+4"},
+		{"two Content-Lengths", badApp("200 OK", append(contentLength(4), contentLength(40)...), "body"), "HTTP/1.1 500 ", "Internal Server Error\n", "Content-Length: 40"},
 		{"no start_response", wsgi.AppFunc(func(*wsgi.Environ, wsgi.StartResponse) (wsgi.Body, error) {
 			return wsgi.Chunks([]byte("body")), nil
 		}), "HTTP/1.1 500 ", "Internal Server Error\n", "body"},

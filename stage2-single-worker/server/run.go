@@ -211,7 +211,7 @@ func listen(bind string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("Connection in use: %s: %w", addr, err)
+			return nil, fmt.Errorf("bind %s: connection in use: %w", addr, err)
 		}
 		return nil, fmt.Errorf("bind %s: %w", addr, err)
 	}

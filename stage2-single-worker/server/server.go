@@ -31,7 +31,7 @@ type Server struct {
 	App       wsgi.App
 	Limits    http1.Limits
 	KeepAlive time.Duration      // idle time allowed between requests on a connection
-	Timeout   time.Duration      // time allowed for a request head, and for each body read
+	Timeout   time.Duration      // time allowed for a request head, for each body read, and for each write
 	ErrorLog  *logging.ErrorLog  // required
 	AccessLog *logging.AccessLog // nil: no access log
 
@@ -119,7 +119,7 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	}
 	c := &conn{s: s, nc: nc, idle: true}
 	c.br = bufio.NewReaderSize(flushingReader{c}, 8192)
-	c.bw = bufio.NewWriterSize(nc, 8192)
+	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 8192)
 	s.conns[c] = struct{}{}
 	s.connsDone.Add(1)
 	return c

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"strings"
 	"testing"
 )
 
@@ -18,6 +19,28 @@ func TestKeepAliveTimeout(t *testing.T) {
 		if resp := readResponse(t, br, "GET"); !resp.headerLine("Connection", "keep-alive") {
 			t.Fatalf("response %d does not keep the connection:\n%s", i, resp.Head)
 		}
+	}
+	expectClosed(t, nc, br)
+}
+
+// TestHTTP10KeepAlive checks that an HTTP/1.0 client asking for keep-alive
+// gets it when the response has a Content-Length, and that one which does
+// not ask has its connection closed.
+func TestHTTP10KeepAlive(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "go:hello")
+	nc := s.dial()
+	br := bufio.NewReader(nc)
+	for i := 0; i < 2; i++ {
+		write(t, nc, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+		resp := readResponse(t, br, "GET")
+		if !strings.HasPrefix(resp.Head, "HTTP/1.0 200 ") || !resp.headerLine("Connection", "keep-alive") {
+			t.Fatalf("response %d does not keep the connection:\n%s", i, resp.Head)
+		}
+	}
+	write(t, nc, "GET / HTTP/1.0\r\n\r\n")
+	if resp := readResponse(t, br, "GET"); !resp.headerLine("Connection", "close") {
+		t.Errorf("HTTP/1.0 without keep-alive:\n%s", resp.Head)
 	}
 	expectClosed(t, nc, br)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,8 @@ func TestErrorLog(t *testing.T) {
 	t.Run("stderr", func(t *testing.T) {
 		t.Parallel()
 		s := startServer(t, "go:hello")
-		for _, msg := range []string{"[INFO] Starting gunicorn-go ", "[INFO] Listening at: http://" + s.Addr + " (", "[INFO] Booting worker with pid: "} {
+		pid := strconv.Itoa(s.Pid())
+		for _, msg := range []string{"[INFO] Starting gunicorn-go ", "[INFO] Listening at: http://" + s.Addr + " (" + pid + ")", "[INFO] Booting worker with pid: " + pid} {
 			line := s.WaitLog(msg, ioTimeout)
 			if !errorLine.MatchString(line) {
 				t.Errorf("error log line %q is not in gunicorn's format", line)

@@ -32,7 +32,7 @@ func main() {
 	fs.StringVar(&cfg.Python, "python", "", "Python interpreter for Python apps (default $VIRTUAL_ENV/bin/python, else python3)")
 	keepAlive := fs.Int("keep-alive", 2, "seconds to wait for the next request on a keep-alive connection")
 	graceful := fs.Int("graceful-timeout", 30, "seconds TERM waits for requests in flight")
-	timeout := fs.Int("timeout", 30, "seconds allowed for a request head and for each body read")
+	timeout := fs.Int("timeout", 30, "seconds allowed for a request head, for each body read and for each write")
 	fs.StringVar(&cfg.AccessLog, "access-logfile", "", "access log file, - for stdout (default: none)")
 	fs.StringVar(&cfg.AccessLogFormat, "access-logformat", "", "access log format (default gunicorn's)")
 	fs.StringVar(&cfg.ErrorLog, "error-logfile", "-", "error log file, - for stderr")

@@ -27,6 +27,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"bad content-length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3x\r\n\r\nabc", 400},
 		{"signed content-length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc", 400},
 		{"different content-lengths", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
+		{"content-length list", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc", 400},
 		{"bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400},
 		{"NUL in a field value", get + "X-A: a\x00b\r\n\r\n", 400},
 		{"NUL in the target", "GET /a\x00b HTTP/1.1\r\nHost: x\r\n\r\n", 400},
