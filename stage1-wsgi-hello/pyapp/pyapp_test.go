@@ -129,6 +129,7 @@ func TestResponses(t *testing.T) {
 		{path: "/not_latin1", errText: "ValueError: status and headers must be latin-1"},
 		{path: "/str_body", errText: "TypeError: the app yielded a str: body chunks must be bytes"},
 		{path: "/no_start", errText: "RuntimeError: the app sent body data before calling start_response()"},
+		{path: "/no_start_empty", errText: "RuntimeError: the app's body ended without it calling start_response()"},
 		{path: "/empty", status: "204 No Content"},
 	}
 	for _, tt := range tests {
@@ -261,6 +262,41 @@ func TestRequestBody(t *testing.T) {
 			t.Errorf("next request: %v", r.err)
 		}
 	})
+}
+
+// TestIterableCloseIsCalled: PEP 3333 asks the server to call the iterable's
+// close() however the response ends: at its end, sent in one write or chunk
+// by chunk, and when the iteration raises.
+func TestIterableCloseIsCalled(t *testing.T) {
+	app := load(t, "apps:router", Options{})
+	tests := []struct {
+		path    string
+		chunks  string // joined with ","
+		errText string // in the *AppError's traceback, "" for none
+	}{
+		{"/closing_settled", "one;,two;", ""},
+		{"/closing_generator", "one;,two;", ""},
+		{"/closing_raise", "one;", "ValueError: boom in the body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "closed")
+			r := do(t, app, request("GET", tt.path+"?"+marker, nil))
+			if got := strings.Join(r.chunks, ","); got != tt.chunks {
+				t.Errorf("chunks %q, want %q", got, tt.chunks)
+			}
+			var appErr *AppError
+			switch {
+			case tt.errText == "" && r.err != nil:
+				t.Errorf("error %v", r.err)
+			case tt.errText != "" && (!errors.As(r.err, &appErr) || !strings.Contains(appErr.Traceback, tt.errText)):
+				t.Errorf("error %v, want an *AppError with %q", r.err, tt.errText)
+			}
+			if b, err := os.ReadFile(marker); err != nil || string(b) != "closed" {
+				t.Errorf("the iterable's close() was not called: %q, %v", b, err)
+			}
+		})
+	}
 }
 
 func TestCloseBeforeTheEndCancels(t *testing.T) {

@@ -418,6 +418,8 @@ def handle(conn, app, errors, environ, body):
             if close is not None:
                 close()
         if not response.head_queued and not response.cancelled:
+            if response.head is None:
+                raise RuntimeError("the app's body ended without it calling start_response()")
             response.queue_head()
     except Exception as e:
         failure = format_exception(e)

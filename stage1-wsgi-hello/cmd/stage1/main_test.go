@@ -164,3 +164,47 @@ func TestUsage(t *testing.T) {
 	}
 	golden(t, "usage.golden", out)
 }
+
+// TestAppFailsAtRuntime: an app that loads but fails on the request exits 1
+// with a one-line reason, after whatever the app had already sent.
+func TestAppFailsAtRuntime(t *testing.T) {
+	dir := t.TempDir()
+	app := "def raises(environ, start_response):\n" +
+		"    raise ValueError('boom in the app')\n" +
+		"\n" +
+		"def silent(environ, start_response):\n" +
+		"    return []\n" +
+		"\n" +
+		"not_callable = 42\n"
+	if err := os.WriteFile(filepath.Join(dir, "failing.py"), []byte(app), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		spec string
+		code int
+		want string // the whole output
+	}{
+		{"failing:raises", exitFailure, "stage1: python app raised ValueError: boom in the app\n"},
+		{"failing:silent", exitFailure, "stage1: python app raised RuntimeError: the app's body ended without it calling start_response()\n"},
+		{"failing:not_callable", exitLoadError, "stage1: 'failing:not_callable' is a int, not a callable WSGI app\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			out, code := stage1(t, "--python", python(t), "--chdir", dir, tt.spec)
+			if code != tt.code || out != tt.want {
+				t.Errorf("exit %d, output:\n%s\nwant exit %d, output:\n%s", code, out, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestMethod(t *testing.T) {
+	out, code := stage1(t, "--method", "PUT", "--data", "x=1", "go:echo", "/put")
+	if code != 0 || !strings.Contains(out, "\nREQUEST_METHOD=PUT\n") || !strings.Contains(out, "\nCONTENT_LENGTH=3\n") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	out, code = stage1(t, "--method", "DELETE", "go:echo")
+	if code != 0 || !strings.Contains(out, "\nREQUEST_METHOD=DELETE\n") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

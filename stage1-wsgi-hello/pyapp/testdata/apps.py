@@ -140,6 +140,10 @@ def no_start(environ, start_response):
     return [b"no head"]
 
 
+def no_start_empty(environ, start_response):
+    return []
+
+
 def empty(environ, start_response):
     start_response("204 No Content", [])
     return []
@@ -291,3 +295,43 @@ class EndlessBig(Endless):
 def endless_big(environ, start_response):
     start_response("200 OK", TEXT)
     return EndlessBig(environ["QUERY_STRING"])
+
+
+class Closing:
+    """A body whose close() leaves a mark in the file the query names. Its
+    iterator is a list's (settled: sent in one write), a generator (flushed
+    chunk by chunk), or a generator that raises after its first chunk."""
+
+    def __init__(self, marker, how):
+        self.marker = marker
+        self.how = how
+
+    def __iter__(self):
+        if self.how == "settled":
+            return iter([b"one;", b"two;"])
+        return self.chunks()
+
+    def chunks(self):
+        yield b"one;"
+        if self.how == "raise":
+            raise ValueError("boom in the body")
+        yield b"two;"
+
+    def close(self):
+        with open(self.marker, "w") as f:
+            f.write("closed")
+
+
+def closing_settled(environ, start_response):
+    start_response("200 OK", TEXT)
+    return Closing(environ["QUERY_STRING"], "settled")
+
+
+def closing_generator(environ, start_response):
+    start_response("200 OK", TEXT)
+    return Closing(environ["QUERY_STRING"], "generator")
+
+
+def closing_raise(environ, start_response):
+    start_response("200 OK", TEXT)
+    return Closing(environ["QUERY_STRING"], "raise")
