@@ -55,8 +55,8 @@ type loadCase struct {
 
 // load runs Load for lc in a new temporary directory. When lc has files, it
 // needs a python3 (and skips or fails, see testkit). It returns the config,
-// the error, and the config file's own output.
-func load(t testing.TB, lc loadCase) (*Config, error, string) {
+// the config file's own output, and the error.
+func load(t testing.TB, lc loadCase) (*Config, string, error) {
 	t.Helper()
 	if len(lc.files) > 0 {
 		testkit.Python(t)
@@ -65,13 +65,13 @@ func load(t testing.TB, lc loadCase) (*Config, error, string) {
 	writeFiles(t, dir, lc.files)
 	var out bytes.Buffer
 	c, err := LoadWith(Options{Dir: dir, Output: &out}, lc.args, environ(lc.env...))
-	return c, err, out.String()
+	return c, out.String(), err
 }
 
 // mustLoad is load for cases that must succeed.
 func mustLoad(t testing.TB, lc loadCase) *Config {
 	t.Helper()
-	c, err, out := load(t, lc)
+	c, out, err := load(t, lc)
 	if err != nil {
 		t.Fatalf("Load(%q): %v\nconfig output:\n%s", lc.args, err, out)
 	}

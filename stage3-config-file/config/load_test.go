@@ -268,7 +268,7 @@ func TestConfigFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err, out := load(t, loadCase{files: files, args: tc.args, env: tc.env})
+			c, out, err := load(t, loadCase{files: files, args: tc.args, env: tc.env})
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -297,7 +297,7 @@ func TestConfigFlag(t *testing.T) {
 	})
 	t.Run("--python runs the file", func(t *testing.T) {
 		t.Parallel()
-		_, err, _ := load(t, loadCase{files: files, args: []string{"--python", "/nonexistent/python3"}})
+		_, _, err := load(t, loadCase{files: files, args: []string{"--python", "/nonexistent/python3"}})
 		if !errors.Is(err, ErrConfigFile) || !strings.HasPrefix(err.Error(), "gunicorn.conf.py: run /nonexistent/python3: ") {
 			t.Errorf("Load with a missing --python = %v, want the file and the interpreter named", err)
 		}
@@ -390,7 +390,7 @@ func TestErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err, out := load(t, tc.lc)
+			_, out, err := load(t, tc.lc)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("Load error:\n got: %v\nwant: %s\nconfig output: %s", err, tc.want, out)
 			}
@@ -403,7 +403,7 @@ func TestErrors(t *testing.T) {
 
 func TestModuleErrorNamesItsFile(t *testing.T) {
 	t.Parallel()
-	_, err, _ := load(t, loadCase{files: map[string]string{"myconf.py": "workers = 2\nbind = undefined_name\n"}, args: []string{"-c", "python:myconf"}})
+	_, _, err := load(t, loadCase{files: map[string]string{"myconf.py": "workers = 2\nbind = undefined_name\n"}, args: []string{"-c", "python:myconf"}})
 	if err == nil || !strings.HasSuffix(err.Error(), "myconf.py:2: NameError: name 'undefined_name' is not defined") {
 		t.Fatalf("Load = %v, want the module's file and line", err)
 	}
@@ -447,7 +447,7 @@ func TestHelpAndVersion(t *testing.T) {
 		args []string
 		want error
 	}{{[]string{"-h"}, ErrHelp}, {[]string{"-w", "2", "--help"}, ErrHelp}, {[]string{"--version"}, ErrVersion}, {[]string{"-v"}, ErrVersion}} {
-		if _, err, _ := load(t, loadCase{args: tc.args}); !errors.Is(err, tc.want) {
+		if _, _, err := load(t, loadCase{args: tc.args}); !errors.Is(err, tc.want) {
 			t.Errorf("Load(%q) = %v, want %v", tc.args, err, tc.want)
 		}
 	}

@@ -54,3 +54,21 @@ func TestTable(t *testing.T) {
 		})
 	}
 }
+
+// TestTableHoldsEverySetting: the settings gunicorn-go implements by its final
+// stage, under gunicorn's names, plus its own python.
+func TestTableHoldsEverySetting(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{
+		"bind", "backlog", "workers", "threads", "timeout", "graceful_timeout", "keepalive",
+		"max_requests", "max_requests_jitter", "limit_request_line", "limit_request_fields",
+		"limit_request_field_size", "chdir", "pythonpath", "wsgi_app", "raw_env", "pidfile", "umask",
+		"user", "group", "worker_tmp_dir", "accesslog", "access_log_format", "errorlog", "loglevel",
+		"capture_output", "proc_name", "certfile", "keyfile", "ca_certs", "cert_reqs", "reuse_port",
+		"forwarded_allow_ips", "secure_scheme_headers", "check_config", "print_config", "python",
+	} {
+		if _, ok := Lookup(name); !ok {
+			t.Errorf("no setting %s in the table", name)
+		}
+	}
+}
