@@ -107,7 +107,7 @@ fuzz: ## fuzz the HTTP parser for FUZZTIME (default 2m)
 	@$(call fuzz,$(FUZZTIME))
 
 bench: build ## compare stage 2, gunicorn and net/http with wrk; writes bench/RESULTS.md
-	$(GO) run ./bench -out bench/RESULTS.md $(BENCH_FLAGS)
+	$(GO) run ./bench -rounds 3 -out bench/RESULTS.md $(BENCH_FLAGS)
 
 docs: ## regenerate generated docs (docs/settings.md) with go generate
 	$(GO) generate $(PKGS)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,7 +63,7 @@ func TestMarkdown(t *testing.T) {
 	m := Machine{Date: "2026-01-02 03:04 UTC", CPUs: 2, CPUModel: "Test CPU", Go: "go1.99", Gunicorn: "gunicorn (version 20.1.0)", Python: "Python 3.11.2", Wrk: "wrk 4.1.0"}
 	rows := []Row{
 		{Server: "stage2", Skipped: "bin/stage2 not built (make build)"},
-		{Server: "gunicorn-sync", Command: "gunicorn -w 1 hello:app", Body: []byte("hi"), Result: Result{ReqPerSec: 5000, P50: 7860 * time.Microsecond, P99: 11134 * time.Microsecond}},
+		{Server: "gunicorn-sync", Command: "gunicorn -w 1 hello:app", Body: []byte("hi"), Result: Result{ReqPerSec: 5000, P50: 7860 * time.Microsecond, P99: 11134 * time.Microsecond}, Rounds: []float64{5100, 4800, 5000}},
 		{Server: "gunicorn-gthread", Command: "gunicorn -k gthread hello:app", Err: errors.New("bench: server exited before listening:\nTraceback")},
 		{Server: "net/http", Command: "bench", Body: []byte("hi"), Result: Result{ReqPerSec: 25000.4, P50: 417 * time.Microsecond, P99: 2 * time.Millisecond, SocketErrors: 1, Non2xx: 2}},
 	}
@@ -75,6 +76,23 @@ func TestMarkdown(t *testing.T) {
 	}
 	if want := readFile(t, golden); got != want {
 		t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", golden, got)
+	}
+}
+
+// TestMedian: each server's row is its median round, with every round listed
+// in running order, and a failed round is not hidden by the others.
+func TestMedian(t *testing.T) {
+	round := func(rps float64) Row { return Row{Server: "s", Result: Result{ReqPerSec: rps}} }
+	m := median([]Row{round(300), round(100), round(200)})
+	if m.Result.ReqPerSec != 200 || !slices.Equal(m.Rounds, []float64{300, 100, 200}) {
+		t.Errorf("median of 300, 100, 200 = %v with rounds %v, want 200 with 300, 100, 200", m.Result.ReqPerSec, m.Rounds)
+	}
+	if m := median([]Row{round(100), round(200)}); m.Result.ReqPerSec != 100 {
+		t.Errorf("median of two rounds = %v, want the lower, 100", m.Result.ReqPerSec)
+	}
+	failed := Row{Server: "s", Err: errors.New("boom")}
+	if m := median([]Row{round(100), failed, round(200)}); m.Err == nil {
+		t.Error("a failed round was hidden by the others")
 	}
 }
 

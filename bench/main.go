@@ -34,6 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	conns := fs.Int("c", 64, "open connections (wrk -c)")
 	threads := fs.Int("t", 2, "wrk threads (wrk -t)")
 	names := fs.String("servers", serverNames(), "comma-separated servers to run, in order")
+	rounds := fs.Int("rounds", 1, "how many times to run the list; each server's median round is reported")
 	root := fs.String("root", "", "the repository's root (default: the directory holding go.work above here)")
 	out := fs.String("out", "", "where to write the results (default: ROOT/bench/RESULTS.md; - for none)")
 	if err := fs.Parse(args); err != nil {
@@ -60,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Wrk:     wrk,
 		Load:    Load{Threads: *threads, Conns: *conns, Duration: *dur},
 		Servers: strings.Split(*names, ","),
+		Rounds:  *rounds,
 	}
 	rows, err := Run(cfg, stderr)
 	if err != nil {

@@ -70,15 +70,15 @@ func Table(rows []Row) string {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("| server | req/s | p50 | p99 | errors | vs best gunicorn |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| server | req/s | p50 | p99 | errors | vs best gunicorn | req/s by round |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rows {
 		switch {
 		case r.Skipped != "":
-			fmt.Fprintf(&b, "| %s | skipped: %s | | | | |\n", r.Server, r.Skipped)
+			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | |\n", r.Server, r.Skipped)
 		case r.Err != nil:
 			msg, _, _ := strings.Cut(r.Err.Error(), "\n")
-			fmt.Fprintf(&b, "| %s | failed: %s | | | | |\n", r.Server, strings.ReplaceAll(msg, "|", `\|`))
+			fmt.Fprintf(&b, "| %s | failed: %s | | | | | |\n", r.Server, strings.ReplaceAll(msg, "|", `\|`))
 		default:
 			res := r.Result
 			ratio := "n/a"
@@ -89,8 +89,12 @@ func Table(rows []Row) string {
 			if res.Errors() > 0 {
 				errs = fmt.Sprintf("%d (socket %d, non-2xx/3xx %d)", res.Errors(), res.SocketErrors, res.Non2xx)
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %v | %v | %s | %s |\n",
-				r.Server, res.ReqPerSec, latency(res.P50), latency(res.P99), errs, ratio)
+			rounds := make([]string, len(r.Rounds))
+			for i, v := range r.Rounds {
+				rounds[i] = fmt.Sprintf("%.0f", v)
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %v | %v | %s | %s | %s |\n",
+				r.Server, res.ReqPerSec, latency(res.P50), latency(res.P99), errs, ratio, strings.Join(rounds, ", "))
 		}
 	}
 	return b.String()
@@ -105,7 +109,8 @@ func Markdown(m Machine, load Load, rows []Row) string {
 	b.WriteString("# Benchmark results\n\n")
 	b.WriteString("Written by `make bench` (bench/); do not edit by hand. Every server serves\n")
 	b.WriteString("`shared/examples/hello.py` (net/http the same bytes) on 127.0.0.1 and runs\n")
-	b.WriteString("alone; wrk runs on the same machine, so it takes CPU from the server.\n\n")
+	b.WriteString("alone; wrk runs on the same machine, so it takes CPU from the server.\n")
+	b.WriteString("The list runs in turn once per round; each row is the server's median round.\n\n")
 	fmt.Fprintf(&b, "- date: %s\n", m.Date)
 	fmt.Fprintf(&b, "- machine: %d CPUs, %s\n", m.CPUs, m.CPUModel)
 	fmt.Fprintf(&b, "- go: %s; gunicorn: %s; python: %s\n", m.Go, m.Gunicorn, m.Python)
