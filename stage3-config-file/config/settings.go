@@ -117,13 +117,8 @@ var table = []Setting{
 		Doc: "HOST, HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N. Repeat the flag, or give a list in the config file, " +
 			"to listen on several. Stage 2's server serves the first, a TCP address; unix: and fd:// binds and more " +
 			"than one bind are validated now and served from later stages.",
-		envDefault: func(e *environment) (string, Source, bool) {
-			if p := e.get("PORT"); p != "" {
-				return "0.0.0.0:" + p, Source{Kind: FromEnvVar, Name: "PORT"}, true
-			}
-			return "", Source{}, false
-		},
-		field: func(s *Settings) any { return &s.Bind },
+		envDefault: fromEnvVar("PORT", func(port string) string { return "0.0.0.0:" + port }),
+		field:      func(s *Settings) any { return &s.Bind },
 	},
 	{
 		Name: "backlog", Section: SectionSocket, Flags: []string{"--backlog"}, Meta: "INT",
@@ -140,13 +135,8 @@ var table = []Setting{
 		Help: "The number of worker processes.",
 		Doc: "Two to four per CPU core is a common start; gunicorn's docs suggest 2 * cores + 1. When unset, the " +
 			"WEB_CONCURRENCY environment variable gives the default. Stage 3 runs one worker whatever the value.",
-		envDefault: func(e *environment) (string, Source, bool) {
-			if w := e.get("WEB_CONCURRENCY"); w != "" {
-				return w, Source{Kind: FromEnvVar, Name: "WEB_CONCURRENCY"}, true
-			}
-			return "", Source{}, false
-		},
-		field: func(s *Settings) any { return &s.Workers },
+		envDefault: fromEnvVar("WEB_CONCURRENCY", nil),
+		field:      func(s *Settings) any { return &s.Workers },
 	},
 	{
 		Name: "threads", Section: SectionWorkers, Flags: []string{"--threads"}, Meta: "INT",
@@ -294,15 +284,10 @@ var table = []Setting{
 		Name: "forwarded_allow_ips", Section: SectionMechanics, Flags: []string{"--forwarded-allow-ips"}, Meta: "STRING",
 		Kind: KindCSV, Default: []string{"127.0.0.1", "::1"}, DefaultDoc: "$FORWARDED_ALLOW_IPS, else '127.0.0.1,::1'",
 		Expect: "IP addresses or networks, comma-separated, or '*'", check: eachNetwork,
-		Help: "Proxies trusted to set the secure scheme headers, comma-separated; * trusts all.",
-		Doc:  "Requests from other addresses have their secure_scheme_headers ignored.",
-		envDefault: func(e *environment) (string, Source, bool) {
-			if v := e.get("FORWARDED_ALLOW_IPS"); v != "" {
-				return v, Source{Kind: FromEnvVar, Name: "FORWARDED_ALLOW_IPS"}, true
-			}
-			return "", Source{}, false
-		},
-		field: func(s *Settings) any { return &s.ForwardedAllowIPs },
+		Help:       "Proxies trusted to set the secure scheme headers, comma-separated; * trusts all.",
+		Doc:        "Requests from other addresses have their secure_scheme_headers ignored.",
+		envDefault: fromEnvVar("FORWARDED_ALLOW_IPS", nil),
+		field:      func(s *Settings) any { return &s.ForwardedAllowIPs },
 	},
 	{
 		Name: "secure_scheme_headers", Section: SectionMechanics,
@@ -410,4 +395,20 @@ var table = []Setting{
 		Doc:   "The values of Python's ssl.CERT_NONE, CERT_OPTIONAL and CERT_REQUIRED.",
 		field: func(s *Settings) any { return &s.CertReqs },
 	},
+}
+
+// fromEnvVar is an envDefault for a setting whose default an environment
+// variable gives when set and not empty: its value, passed through format
+// when format is not nil.
+func fromEnvVar(name string, format func(string) string) func(*environment) (string, Source, bool) {
+	return func(e *environment) (string, Source, bool) {
+		v := e.get(name)
+		if v == "" {
+			return "", Source{}, false
+		}
+		if format != nil {
+			v = format(v)
+		}
+		return v, Source{Kind: FromEnvVar, Name: name}, true
+	}
 }
