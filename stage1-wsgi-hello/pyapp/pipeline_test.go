@@ -213,25 +213,12 @@ func TestSlowRequestDoesNotDelayOthers(t *testing.T) {
 func TestCancelWithRequestsQueued(t *testing.T) {
 	app := load(t, "apps:router", Options{})
 	pids := app.Pids()
-	marker := filepath.Join(t.TempDir(), "closed")
-	body, err := app.Call(request("GET", "/endless?"+marker, nil), func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
 	const queued = 5
-	results := callEchoes(t, app, queued)
-	waitQueued(t, app, 1+queued)
-	for range 3 {
-		if _, err := body.Next(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := body.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(marker); err != nil || string(b) != "closed" {
-		t.Errorf("the iterable's close() was not called: %q, %v", b, err)
-	}
+	var results []chan response
+	cancelEndless(t, app, func() {
+		results = callEchoes(t, app, queued)
+		waitQueued(t, app, 1+queued)
+	})
 	checkEchoes(t, results)
 	if got := app.Pids(); got[0] != pids[0] {
 		t.Errorf("runner replaced (%v → %v); it should have been reused", pids, got)

@@ -302,11 +302,26 @@ func TestIterableCloseIsCalled(t *testing.T) {
 func TestCloseBeforeTheEndCancels(t *testing.T) {
 	app := load(t, "apps:router", Options{})
 	pids := app.Pids()
+	cancelEndless(t, app, func() {})
+	if r := do(t, app, request("GET", "/echo", nil)); r.err != nil {
+		t.Errorf("next request: %v", r.err)
+	}
+	if got := app.Pids(); got[0] != pids[0] {
+		t.Errorf("runner replaced (%v → %v); it should have been reused", pids, got)
+	}
+}
+
+// cancelEndless starts the endless generator, runs meanwhile (while the
+// generator's request is in flight), reads three chunks, closes the body
+// before the end, and checks that the iterable's close() was called.
+func cancelEndless(t *testing.T, app *App, meanwhile func()) {
+	t.Helper()
 	marker := filepath.Join(t.TempDir(), "closed")
 	body, err := app.Call(request("GET", "/endless?"+marker, nil), func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
+	meanwhile()
 	for range 3 {
 		if _, err := body.Next(); err != nil {
 			t.Fatal(err)
@@ -317,12 +332,6 @@ func TestCloseBeforeTheEndCancels(t *testing.T) {
 	}
 	if b, err := os.ReadFile(marker); err != nil || string(b) != "closed" {
 		t.Errorf("the iterable's close() was not called: %q, %v", b, err)
-	}
-	if r := do(t, app, request("GET", "/echo", nil)); r.err != nil {
-		t.Errorf("next request: %v", r.err)
-	}
-	if got := app.Pids(); got[0] != pids[0] {
-		t.Errorf("runner replaced (%v → %v); it should have been reused", pids, got)
 	}
 }
 
