@@ -169,6 +169,16 @@ func Binary(t testing.TB, pkg string) string {
 	return out
 }
 
+// Main runs a package's tests, removes what Binary built, and exits with the
+// tests' status: the whole TestMain of a package that builds a stage's binary.
+//
+//	func TestMain(m *testing.M) { testkit.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	CleanupBinaries()
+	os.Exit(code)
+}
+
 // CleanupBinaries removes what Binary built. Call it at the end of TestMain.
 func CleanupBinaries() {
 	buildMu.Lock()

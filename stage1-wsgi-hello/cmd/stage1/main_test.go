@@ -15,11 +15,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testkit.CleanupBinaries()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 var realPython = sync.OnceValues(func() (string, error) {
 	out, err := exec.Command(testkit.FindPython("sys"), "-c", "import sys; print(sys.executable)").Output()

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,11 +23,7 @@ import (
 	"gunicorn-go/shared/testkit"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testkit.CleanupBinaries()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // Generous limits: they only bound a test that went wrong, and never decide
 // whether a test passes.

@@ -17,11 +17,7 @@ import (
 	"gunicorn-go/stage3-config-file/config"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testkit.CleanupBinaries()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // Generous limits: they only bound a test that went wrong.
 const (
