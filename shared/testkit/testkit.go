@@ -98,6 +98,30 @@ func Python(t testing.TB) string {
 	return PythonWith(t, "sys", "python3")
 }
 
+// realPython asks the first python3 on PATH for sys.executable, once.
+var realPython = sync.OnceValues(func() (string, error) {
+	shim := FindPython("sys")
+	out, err := exec.Command(shim, "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s: sys.executable: %w", shim, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+})
+
+// RealPython returns the interpreter behind Python's, as its sys.executable
+// names it. A version manager's shim (pyenv's is a bash script) costs a
+// second or more per start, and tests that start Python often skip it; the
+// interpreter is the same. It skips (fails under CI) like Python.
+func RealPython(t testing.TB) string {
+	t.Helper()
+	Python(t)
+	p, err := realPython()
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return p
+}
+
 var (
 	rootOnce sync.Once
 	rootDir  string
@@ -144,7 +168,8 @@ var (
 // Binary builds a stage's command once per test process and returns its path.
 // pkg is the command's directory relative to the repository root, for example
 // "stage2-single-worker/cmd/stage2". The binary lands in a temporary directory
-// removed by CleanupBinaries (call it from TestMain) or left to the OS.
+// that Main removes at the end of the run (or CleanupBinaries, from a TestMain
+// of one's own).
 func Binary(t testing.TB, pkg string) string {
 	t.Helper()
 	buildMu.Lock()
@@ -184,9 +209,30 @@ func CleanupBinaries() {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if buildDir != "" {
-		os.RemoveAll(buildDir)
+		if err := os.RemoveAll(buildDir); err != nil {
+			fmt.Fprintf(os.Stderr, "testkit: remove the built binaries: %v\n", err)
+		}
 		buildDir = ""
 		builtBin = map[string]string{}
+	}
+}
+
+// Golden compares got with the golden file at path, failing the test when
+// they differ. With update (a package's -update flag) it first rewrites the
+// file with got, as gofmt's tests do.
+func Golden(t testing.TB, path, got string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatalf("testkit: %v", err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("testkit: %v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
@@ -336,8 +382,8 @@ func (p *Proc) WaitLog(substr string, timeout time.Duration) string {
 // sets p.Addr from it. It returns p.Addr.
 func (p *Proc) WaitListening(timeout time.Duration) string {
 	p.t.Helper()
-	line := p.WaitLog("Listening at: ", timeout)
-	rest := line[strings.Index(line, "Listening at: ")+len("Listening at: "):]
+	const prefix = "Listening at: "
+	_, rest, _ := strings.Cut(p.WaitLog(prefix, timeout), prefix)
 	rest, _, _ = strings.Cut(rest, " ")
 	rest = strings.TrimPrefix(rest, "http://")
 	rest = strings.TrimPrefix(rest, "https://")

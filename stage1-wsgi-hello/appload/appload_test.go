@@ -14,15 +14,7 @@ import (
 // get calls app once for GET / and returns the status and body.
 func get(t *testing.T, app wsgi.App) (string, string) {
 	t.Helper()
-	env := &wsgi.Environ{
-		Vars: []wsgi.Var{
-			{Key: "REQUEST_METHOD", Value: "GET"}, {Key: "SCRIPT_NAME", Value: ""},
-			{Key: "PATH_INFO", Value: "/"}, {Key: "QUERY_STRING", Value: ""},
-			{Key: "SERVER_NAME", Value: "localhost"}, {Key: "SERVER_PORT", Value: "8000"},
-			{Key: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
-		},
-		Errors: io.Discard, URLScheme: "http",
-	}
+	env := wsgi.NewEnviron("GET", "/", nil)
 	var status string
 	body, err := app.Call(env, func(s string, _ []wsgi.Header, _ error) (wsgi.Write, error) {
 		status = s

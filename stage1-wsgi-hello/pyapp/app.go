@@ -49,13 +49,13 @@ func Load(spec string, opts Options) (*App, error) {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := firstError(errs); err != nil {
 		for _, r := range runners {
 			if r != nil {
 				r.stop(false)
 			}
 		}
-		return nil, firstError(errs)
+		return nil, err
 	}
 	a.runners = runners
 	return a, nil

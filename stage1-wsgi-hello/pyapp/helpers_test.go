@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"gunicorn-go/shared/testkit"
@@ -56,33 +54,12 @@ func testdata(t testing.TB) string {
 	return dir
 }
 
-var (
-	pythonOnce sync.Once
-	pythonPath string
-	pythonErr  error
-)
-
-// python returns the real path of the first python3 on PATH. A pyenv shim
-// costs a second or more per start; the interpreter behind it does not.
-func python(t testing.TB) string {
-	t.Helper()
-	shim := testkit.Python(t)
-	pythonOnce.Do(func() {
-		out, err := exec.Command(shim, "-c", "import sys; print(sys.executable)").Output()
-		pythonPath, pythonErr = strings.TrimSpace(string(out)), err
-	})
-	if pythonErr != nil {
-		t.Fatalf("%s: %v", shim, pythonErr)
-	}
-	return pythonPath
-}
-
 // load loads spec from testdata with the first python3, closing it at the end
 // of the test. opts may override the defaults.
 func load(t testing.TB, spec string, opts Options) *App {
 	t.Helper()
 	if opts.Python == "" {
-		opts.Python = python(t)
+		opts.Python = testkit.RealPython(t)
 	}
 	if opts.Chdir == "" {
 		opts.Chdir = testdata(t)

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
 // decode is run by a real Python: it reads one Q frame from stdin, checks its
-// request id (0x01020304), unmarshals the rest and prints it as JSON, each str as the list of its code points, bytes as
-// ["bytes", text] and a tuple as ["tuple", items…].
+// request id (0x01020304), unmarshals the rest and prints it as JSON, each str
+// as the list of its code points, bytes as ["bytes", text] and a tuple as
+// ["tuple", items…].
 const decode = `
 import json, marshal, sys
 data = sys.stdin.buffer.read()
@@ -59,7 +61,7 @@ func TestMarshalRoundTripsThroughPython(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(python(t), "-c", decode)
+			cmd := exec.Command(testkit.RealPython(t), "-c", decode)
 			cmd.Stdin = bytes.NewReader(frame)
 			out, err := cmd.Output()
 			if err != nil {

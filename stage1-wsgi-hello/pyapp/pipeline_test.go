@@ -254,7 +254,7 @@ func TestStaleCancelIsIgnored(t *testing.T) {
 // TestCloseUnderLoad closes the App while 64 goroutines call it: every call
 // returns, with its answer or ErrClosed.
 func TestCloseUnderLoad(t *testing.T) {
-	app, err := Load("apps:router", Options{Python: python(t), Chdir: testdata(t), Runners: 2})
+	app, err := Load("apps:router", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Runners: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -490,7 +490,7 @@ func TestInterpreter(t *testing.T) {
 }
 
 func TestCloseLeavesNoProcess(t *testing.T) {
-	app, err := Load("apps:router", Options{Python: python(t), Chdir: testdata(t), Runners: 3})
+	app, err := Load("apps:router", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Runners: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

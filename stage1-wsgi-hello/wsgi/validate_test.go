@@ -76,7 +76,7 @@ func (s *testServer) serve(app App, env *Environ) error {
 	return body.Close()
 }
 
-// appFunc is a test app in one line: start, then return chunks.
+// listApp is a test app in one line: start, then return chunks.
 func listApp(status string, headers []Header, chunks ...string) App {
 	return AppFunc(func(env *Environ, start StartResponse) (Body, error) {
 		if _, err := start(status, headers, nil); err != nil {

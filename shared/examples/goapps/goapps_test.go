@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
@@ -45,7 +45,7 @@ func request(method, query, body string) *wsgi.Environ {
 		URLScheme: "http",
 	}
 	if body != "" {
-		env.Set("CONTENT_LENGTH", "3")
+		env.Set("CONTENT_LENGTH", strconv.Itoa(len(body)))
 		env.Input = strings.NewReader(body)
 	}
 	return env
@@ -209,11 +209,5 @@ func TestNetHTTP(t *testing.T) {
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
+	testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 }

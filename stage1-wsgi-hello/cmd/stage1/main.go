@@ -90,8 +90,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// environ builds the request: method target, with data as a form body.
-func environ(method, target, data string, errors io.Writer) *wsgi.Environ {
+// environ builds the request: method target, with data as a form body, and
+// errLog as wsgi.errors.
+func environ(method, target, data string, errLog io.Writer) *wsgi.Environ {
 	if method == "" {
 		method = "GET"
 		if data != "" {
@@ -100,7 +101,7 @@ func environ(method, target, data string, errors io.Writer) *wsgi.Environ {
 	}
 	env := wsgi.NewEnviron(method, target, nil)
 	env.Set("SERVER_SOFTWARE", "gunicorn-go/stage1")
-	env.Errors = errors
+	env.Errors = errLog
 	env.RunOnce = true
 	if data != "" {
 		env.Set("CONTENT_TYPE", "application/x-www-form-urlencoded")

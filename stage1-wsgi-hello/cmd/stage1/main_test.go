@@ -3,10 +3,8 @@ package main
 import (
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,23 +14,6 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-var realPython = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command(testkit.FindPython("sys"), "-c", "import sys; print(sys.executable)").Output()
-	return strings.TrimSpace(string(out)), err
-})
-
-// python returns the interpreter behind the first python3 on PATH: a pyenv
-// shim costs a second or more per start.
-func python(t *testing.T) string {
-	t.Helper()
-	testkit.Python(t) // skips, or fails under CI, when there is none
-	p, err := realPython()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // stage1 runs the binary and returns its combined output and exit code.
 func stage1(t *testing.T, args ...string) (string, int) {
@@ -44,19 +25,7 @@ func stage1(t *testing.T, args ...string) (string, int) {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestHello(t *testing.T) {
@@ -65,8 +34,8 @@ func TestHello(t *testing.T) {
 		name string
 		args func() []string
 	}{
-		{"hello.py", func() []string { return []string{"--python", python(t), "--chdir", examples, "hello:app"} }},
-		{"module alone", func() []string { return []string{"--python", python(t), "--chdir", examples, "hello"} }},
+		{"hello.py", func() []string { return []string{"--python", testkit.RealPython(t), "--chdir", examples, "hello:app"} }},
+		{"module alone", func() []string { return []string{"--python", testkit.RealPython(t), "--chdir", examples, "hello"} }},
 		{"go:hello", func() []string { return []string{"go:hello"} }},
 	}
 	for _, tt := range tests {
@@ -130,7 +99,7 @@ func TestBadApp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			out, code := stage1(t, "--python", python(t), "--chdir", examples, tt.spec)
+			out, code := stage1(t, "--python", testkit.RealPython(t), "--chdir", examples, tt.spec)
 			if code != exitLoadError {
 				t.Errorf("exit %d, want %d", code, exitLoadError)
 			}
@@ -141,7 +110,7 @@ func TestBadApp(t *testing.T) {
 			if tt.oneLine && rest != "" {
 				t.Errorf("more than one line:\n%s", out)
 			}
-			if !strings.Contains(first, python(t)) && tt.spec == "nosuch" {
+			if !strings.Contains(first, testkit.RealPython(t)) && tt.spec == "nosuch" {
 				t.Errorf("first line does not name the interpreter: %q", first)
 			}
 			for _, want := range tt.contains {
@@ -186,7 +155,7 @@ func TestAppFailsAtRuntime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			out, code := stage1(t, "--python", python(t), "--chdir", dir, tt.spec)
+			out, code := stage1(t, "--python", testkit.RealPython(t), "--chdir", dir, tt.spec)
 			if code != tt.code || out != tt.want {
 				t.Errorf("exit %d, output:\n%s\nwant exit %d, output:\n%s", code, out, tt.code, tt.want)
 			}
