@@ -28,8 +28,8 @@ type Body struct {
 	trailers  []Header // a chunked body's trailer fields
 }
 
-// NewBody returns the body of req, read from br, as a *Body.
-func NewBody(br *bufio.Reader, req *Request, lim Limits) io.Reader {
+// NewBody returns the body of req, read from br.
+func NewBody(br *bufio.Reader, req *Request, lim Limits) *Body {
 	b := new(Body)
 	b.Reset(br, req, lim)
 	return b

@@ -1,5 +1,7 @@
 package http1
 
+import "strings"
+
 // Byte classes from RFC 9110 §5.6 and RFC 3986 §2, as 256-entry tables so the
 // hot path checks a byte with one load.
 var (
@@ -87,18 +89,23 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// equalFold reports whether s equals the lower-case ASCII word lower,
-// ignoring ASCII case (header names and codings are case-insensitive).
-func equalFold(s, lower string) bool {
-	if len(s) != len(lower) {
+// equalFold compares two strings ignoring ASCII case only (header names,
+// codings and connection options are case-insensitive). strings.EqualFold
+// would also fold non-ASCII letters, so that "\u212aeep-alive" (KELVIN
+// SIGN) would read as keep-alive: not what the peer in front meant.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
 		}
-		if c != lower[i] {
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
 			return false
 		}
 	}
@@ -117,14 +124,10 @@ func trimOWS(s string) string {
 }
 
 // nextElement splits a comma-separated list (RFC 9110 §5.6.1): it returns
-// the first element with OWS trimmed and the rest after the comma. Callers
-// loop while rest or elem is non-empty, skipping empty elements as the RFC
-// asks recipients to.
+// the first element with OWS trimmed, the rest after the comma, and whether
+// there was a comma. Callers loop while more is true, skipping empty
+// elements as the RFC asks recipients to.
 func nextElement(list string) (elem, rest string, more bool) {
-	for i := 0; i < len(list); i++ {
-		if list[i] == ',' {
-			return trimOWS(list[:i]), list[i+1:], true
-		}
-	}
-	return trimOWS(list), "", false
+	elem, rest, more = strings.Cut(list, ",")
+	return trimOWS(elem), rest, more
 }

@@ -16,7 +16,7 @@ import (
 func readBody(t testing.TB, in string, lim Limits, bufSize int) (body string, trailers []Header, rest string, err error) {
 	t.Helper()
 	br := bufio.NewReaderSize(strings.NewReader(in), bufSize)
-	b := NewBody(br, &Request{Chunked: true, ContentLength: -1}, lim).(*Body)
+	b := NewBody(br, &Request{Chunked: true, ContentLength: -1}, lim)
 	got, err := io.ReadAll(b)
 	left, rerr := io.ReadAll(br)
 	if rerr != nil {

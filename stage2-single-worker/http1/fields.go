@@ -1,6 +1,9 @@
 package http1
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // checkFields reads what the header fields say about the message: its Host,
 // how its body is framed, whether the connection persists, and whether the
@@ -111,13 +114,8 @@ func (c *codings) add(v string) {
 			continue
 		}
 		c.count++
-		name, params := elem, ""
-		for i := 0; i < len(elem); i++ {
-			if elem[i] == ';' {
-				name, params = trimOWS(elem[:i]), elem[i:]
-				break
-			}
-		}
+		name, _, hasParams := strings.Cut(elem, ";")
+		name = trimOWS(name)
 		switch {
 		case !isToken(name):
 			c.bad = true
@@ -126,7 +124,7 @@ func (c *codings) add(v string) {
 		}
 		if equalFold(name, "chunked") {
 			c.chunked = true
-			c.bad = c.bad || params != ""
+			c.bad = c.bad || hasParams
 		} else {
 			c.unknown = true
 		}

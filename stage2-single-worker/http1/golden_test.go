@@ -71,7 +71,7 @@ func dumpConnection(raw []byte) []byte {
 		for _, h := range req.Headers {
 			fmt.Fprintf(&out, "Header: %q: %q\n", h.Name, h.Value)
 		}
-		body := NewBody(br, &req, DefaultLimits).(*Body)
+		body := NewBody(br, &req, DefaultLimits)
 		data, err := io.ReadAll(body)
 		fmt.Fprintf(&out, "Body: %q\n", data)
 		for _, h := range body.Trailers() {

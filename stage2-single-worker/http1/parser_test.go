@@ -137,6 +137,7 @@ func TestReadRequestFraming(t *testing.T) {
 		{"HTTP/1.0 closes by default", h10, framing{-1, false, false, false}},
 		{"HTTP/1.0 keep-alive", h10 + "Connection: keep-alive\r\n", framing{-1, false, true, false}},
 		{"HTTP/1.0 keep-alive and close", h10 + "Connection: keep-alive, close\r\n", framing{-1, false, false, false}},
+		{"HTTP/1.0 keep-alive with a KELVIN SIGN is not keep-alive", h10 + "Connection: \u212aeep-alive\r\n", framing{-1, false, false, false}},
 		{"expect 100-continue", h11 + "Expect: 100-continue\r\n", framing{-1, false, true, true}},
 		{"expect 100-continue ignored in HTTP/1.0", h10 + "Expect: 100-continue\r\n", framing{-1, false, false, false}},
 		{"empty expect ignored", h11 + "Expect: \r\n", framing{-1, false, true, false}},

@@ -30,7 +30,7 @@ type Header struct {
 // regard to ASCII case, and whether there was one.
 func (r *Request) Get(name string) (string, bool) {
 	for i := range r.Headers {
-		if sameFold(r.Headers[i].Name, name) {
+		if equalFold(r.Headers[i].Name, name) {
 			return r.Headers[i].Value, true
 		}
 	}
@@ -49,24 +49,4 @@ func (r *Request) reset() {
 	}
 	clear(headers[:cap(headers)]) // drop references to the last head's string
 	*r = Request{Headers: headers, buf: buf, ContentLength: -1}
-}
-
-// sameFold compares two strings ignoring ASCII case.
-func sameFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -134,7 +134,9 @@ func (o *Output) Reopen() error {
 	o.f, o.w = f, f
 	o.mu.Unlock()
 	if old != nil {
-		return old.Close()
+		if err := old.Close(); err != nil {
+			return fmt.Errorf("close the old log file: %w", err)
+		}
 	}
 	return nil
 }

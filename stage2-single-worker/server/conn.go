@@ -232,11 +232,7 @@ func (c *conn) refuse(err error) {
 		return
 	}
 	c.s.ErrorLog.Warnf("Invalid request from ip=%s: %s", c.remoteAddr, perr.Reason)
-	proto := "HTTP/1.1"
-	if c.req.Proto == "HTTP/1.0" {
-		proto = "HTTP/1.0"
-	}
-	writeSimple(c.bw, proto, perr.Status, false)
+	writeSimple(c.bw, c.req.Proto, perr.Status, false)
 	if c.s.AccessLog != nil {
 		c.s.AccessLog.Log(&logging.Record{
 			RemoteAddr: c.remoteAddr, Method: "-", RawURI: "-", Proto: "-",

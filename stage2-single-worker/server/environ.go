@@ -149,7 +149,7 @@ func (c *conn) environKey(name string) (key string, ok bool) {
 		key = "HTTP_" + strings.ReplaceAll(upper, "-", "_")
 	}
 	c.cacheKey(name, key)
-	return key, key != ""
+	return key, true
 }
 
 func (c *conn) cacheKey(name, key string) {

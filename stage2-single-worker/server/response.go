@@ -106,7 +106,7 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 				r.keepAlive = false
 			}
 			continue
-		case isHopByHop(h.Name):
+		case wsgi.IsHopByHop(h.Name):
 			r.c.s.ErrorLog.Debugf("dropping hop-by-hop response header %s set by the app", h.Name)
 			continue
 		}
@@ -258,8 +258,6 @@ func (r *response) header(name string) string {
 	return ""
 }
 
-const internalError = "Internal Server Error"
-
 // writeSimple writes a complete small response from the server itself: an
 // error page for a refused request or a failed app, without its body for a
 // HEAD request. It always closes, and returns the body's size.
@@ -268,9 +266,6 @@ func writeSimple(bw *bufio.Writer, proto string, code int, head bool) int64 {
 		proto = "HTTP/1.1"
 	}
 	text := http.StatusText(code)
-	if code == 500 {
-		text = internalError
-	}
 	body := text + "\n"
 	fmt.Fprintf(bw, "%s %d %s\r\nServer: %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n",
 		proto, code, text, Software, dates.now(), len(body))
@@ -299,7 +294,7 @@ func parseStatus(status string) (int, error) {
 		return 0, fmt.Errorf("%w %q: code below 100", errBadStatus, status)
 	}
 	for i := 4; i < len(status); i++ {
-		if c := status[i]; c != '\t' && (c < ' ' || c == 0x7f) {
+		if isControl(status[i]) {
 			return 0, fmt.Errorf("%w %q: control character in the reason", errBadStatus, status)
 		}
 	}
@@ -318,7 +313,7 @@ func checkHeader(h wsgi.Header) error {
 		}
 	}
 	for i := 0; i < len(h.Value); i++ {
-		if c := h.Value[i]; c != '\t' && (c < ' ' || c == 0x7f) {
+		if isControl(h.Value[i]) {
 			return fmt.Errorf("%w: %s value %q holds a control character", errBadHeader, h.Name, h.Value)
 		}
 	}
@@ -333,6 +328,12 @@ func isTokenChar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
+// isControl reports a control character other than tab: CR and LF above
+// all, which would split a header or a status line on the wire.
+func isControl(c byte) bool {
+	return (c < ' ' && c != '\t') || c == 0x7f
+}
+
 // isDigits reports whether s is one or more ASCII digits.
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -341,13 +342,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func isHopByHop(name string) bool {
-	for _, h := range [...]string{"Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade"} {
-		if strings.EqualFold(name, h) {
-			return true
-		}
-	}
-	return false
 }

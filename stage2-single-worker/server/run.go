@@ -18,9 +18,13 @@ import (
 
 // Exit codes, as gunicorn's master uses them.
 const (
-	ExitOK        = 0
-	ExitError     = 1 // bad configuration, cannot bind
-	ExitAppLoad   = 4 // the app could not be loaded (gunicorn's APP_LOAD_ERROR)
+	ExitOK      = 0
+	ExitError   = 1 // bad configuration, cannot bind
+	ExitAppLoad = 4 // the app could not be loaded (gunicorn's APP_LOAD_ERROR)
+)
+
+// gunicorn's defaults for what Config leaves zero.
+const (
 	defaultPort   = "8000"
 	defaultGrace  = 30 * time.Second
 	defaultKeepAl = 2 * time.Second
@@ -186,6 +190,7 @@ func applyEnv(cfg Config) error {
 func pyOptions(cfg Config, elog *logging.ErrorLog) pyapp.Options {
 	wd, err := os.Getwd()
 	if err != nil {
+		elog.Warnf("working directory: %v; the app runner starts in .", err)
 		wd = "."
 	}
 	return pyapp.Options{

@@ -75,7 +75,7 @@ func (s *Server) timeout() time.Duration {
 // than spinning or giving up.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
-	if s.shutting.Load() {
+	if s.closing() {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
@@ -108,13 +108,14 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
+// closing reports whether a shutdown has begun.
 func (s *Server) closing() bool { return s.shutting.Load() }
 
 // newConn registers a connection; it returns nil when the server is shutting down.
 func (s *Server) newConn(nc net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shutting.Load() {
+	if s.closing() {
 		return nil
 	}
 	c := &conn{s: s, nc: nc, idle: true}
@@ -139,7 +140,7 @@ func (s *Server) setIdle(c *conn, idle bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.idle = idle
-	return !(idle && s.shutting.Load())
+	return !(idle && s.closing())
 }
 
 // Shutdown stops the server gracefully, as TERM asks: it closes the

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -89,10 +90,10 @@ func parseFlags(args []string) (*flagArgs, error) {
 		}
 		name := flagIndex[flag]
 		switch {
-		case name == "" && contains(helpFlags, flag):
+		case name == "" && slices.Contains(helpFlags, flag):
 			out.help = true
 			continue
-		case name == "" && contains(versionFlags, flag):
+		case name == "" && slices.Contains(versionFlags, flag):
 			out.version = true
 			continue
 		}
@@ -165,13 +166,4 @@ func looksLikeFlag(s string) bool {
 		return false
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

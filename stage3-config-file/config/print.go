@@ -3,7 +3,8 @@ package config
 import (
 	"fmt"
 	"io"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // Print writes every setting (what --print-config shows), sorted by name, with its value as Python
@@ -12,16 +13,13 @@ import (
 //	bind                     = ['127.0.0.1:8000']  # default
 //	workers                  = 9  # gunicorn.conf.py
 func (c *Config) Print(w io.Writer) error {
-	names := make([]string, 0, len(table))
+	rows := slices.SortedFunc(slices.Values(table), func(a, b Setting) int { return strings.Compare(a.Name, b.Name) })
 	width := 0
-	for _, s := range table {
-		names = append(names, s.Name)
+	for _, s := range rows {
 		width = max(width, len(s.Name))
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		s, _ := Lookup(name)
-		if _, err := fmt.Fprintf(w, "%-*s = %s  # %s\n", width, name, s.Kind.show(c.values[name]), c.Sources[name]); err != nil {
+	for _, s := range rows {
+		if _, err := fmt.Fprintf(w, "%-*s = %s  # %s\n", width, s.Name, s.Kind.show(c.values[s.Name]), c.Sources[s.Name]); err != nil {
 			return fmt.Errorf("print config: %w", err)
 		}
 	}

@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Setting is one row of the settings table: everything gunicorn-go knows about
 // a setting, written once. The flag parser, the config file reader, --help,
@@ -92,10 +95,6 @@ func (e *environment) get(name string) string { return e.vars[name] }
 
 // cutEnv splits KEY=VALUE; the key must be non-empty.
 func cutEnv(kv string) (key, value string, ok bool) {
-	for i := 0; i < len(kv); i++ {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], i > 0
-		}
-	}
-	return "", "", false
+	key, value, ok = strings.Cut(kv, "=")
+	return key, value, ok && key != ""
 }

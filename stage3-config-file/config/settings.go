@@ -1,6 +1,10 @@
 package config
 
-import "gunicorn-go/stage1-wsgi-hello/pyapp"
+import (
+	"gunicorn-go/stage1-wsgi-hello/pyapp"
+	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/logging"
+)
 
 // Settings holds every setting's value once Load has resolved them. Field
 // names follow gunicorn's setting names; durations are whole seconds, as in
@@ -184,21 +188,21 @@ var table = []Setting{
 	// Security
 	{
 		Name: "limit_request_line", Section: SectionSecurity, Flags: []string{"--limit-request-line"}, Meta: "INT",
-		Kind: KindInt, Default: 4094, Expect: "an integer from 0 to 8190", check: between(0, 8190), Stage: 2,
+		Kind: KindInt, Default: http1.DefaultLimits.RequestLine, Expect: "an integer from 0 to 8190", check: between(0, 8190), Stage: 2,
 		Help:  "The longest request line, in bytes; 0 is unlimited.",
 		Doc:   "The request line holds the method, the target and the protocol. A longer one is answered 414. At most 8190.",
 		field: func(s *Settings) any { return &s.LimitRequestLine },
 	},
 	{
 		Name: "limit_request_fields", Section: SectionSecurity, Flags: []string{"--limit-request-fields"}, Meta: "INT",
-		Kind: KindInt, Default: 100, Expect: "an integer from 0 to 32768", check: between(0, 32768), Stage: 2,
+		Kind: KindInt, Default: http1.DefaultLimits.Fields, Expect: "an integer from 0 to 32768", check: between(0, 32768), Stage: 2,
 		Help:  "The most header fields in a request.",
 		Doc:   "A guard against denial of service through many headers. At most 32768.",
 		field: func(s *Settings) any { return &s.LimitRequestFields },
 	},
 	{
 		Name: "limit_request_field_size", Section: SectionSecurity, Flags: []string{"--limit-request-field_size"}, Meta: "INT",
-		Kind: KindInt, Default: 8190, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Kind: KindInt, Default: http1.DefaultLimits.FieldSize, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
 		Help:  "The longest header field line, in bytes.",
 		Doc:   "Note the underscore in the flag, as in gunicorn.",
 		field: func(s *Settings) any { return &s.LimitRequestFieldSize },
@@ -329,7 +333,7 @@ var table = []Setting{
 	},
 	{
 		Name: "access_log_format", Section: SectionLogging, Flags: []string{"--access-logformat"}, Meta: "STRING",
-		Kind: KindStr, Default: `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"`, Expect: "a string", Stage: 2,
+		Kind: KindStr, Default: logging.DefaultAccessFormat, Expect: "a string", Stage: 2,
 		Help:  "The access log line's format, with gunicorn's %(atom)s atoms.",
 		Doc:   "h remote address, t time, r request line, s status, b body bytes, f referer, a user agent, D microseconds, and more.",
 		field: func(s *Settings) any { return &s.AccessLogFormat },

@@ -74,7 +74,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		elog.Warnf("%s", n)
 	}
-	closeLog()
+	closeLog() // server.Run opens the error log again, as its own
 	return server.Run(sc)
 }
 
