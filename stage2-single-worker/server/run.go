@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +59,11 @@ func Run(cfg Config) int {
 	}
 	defer closeLogs()
 
+	appOpts, err := AppOptions(cfg, elog.Writer())
+	if err != nil {
+		elog.Errorf("%v", err)
+		return ExitError
+	}
 	if err := applyEnv(cfg); err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
@@ -72,7 +79,7 @@ func Run(cfg Config) int {
 	elog.Infof("Using worker: goroutine per connection (stage 2)")
 	elog.Infof("Booting worker with pid: %d", pid)
 
-	app, closer, err := appload.Load(cfg.App, pyOptions(cfg, elog))
+	app, closer, err := appload.Load(cfg.App, appOpts)
 	if err != nil {
 		ln.Close()
 		elog.Errorf("Exception in worker process:\n%v", err)
@@ -187,20 +194,24 @@ func applyEnv(cfg Config) error {
 	return nil
 }
 
-func pyOptions(cfg Config, elog *logging.ErrorLog) pyapp.Options {
-	wd, err := os.Getwd()
+// AppOptions says how to run cfg's app when it is a Python one: the
+// interpreter, paths, environment and output capture that both the server
+// and stage 3's --check-config use. A relative Chdir is taken from the
+// current directory, so call it before changing directory.
+func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
+	chdir, err := filepath.Abs(cfg.Chdir) // "" is the current directory
 	if err != nil {
-		elog.Warnf("working directory: %v; the app runner starts in .", err)
-		wd = "."
+		return pyapp.Options{}, fmt.Errorf("chdir %s: %w", cfg.Chdir, err)
 	}
 	return pyapp.Options{
-		Python:        pyapp.Interpreter(cfg.Python),
-		Chdir:         wd,
+		Python:        cfg.Python,
+		Chdir:         chdir,
 		PythonPath:    cfg.PythonPath,
-		ErrorLog:      elog.Writer(),
+		Env:           cfg.Env,
+		ErrorLog:      errorLog,
 		Runners:       1,
 		CaptureOutput: cfg.CaptureOutput,
-	}
+	}, nil
 }
 
 // listen binds a TCP address given as HOST:PORT, HOST (port 8000) or

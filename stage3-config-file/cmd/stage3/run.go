@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/appload"
-	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage2-single-worker/http1"
 	"gunicorn-go/stage2-single-worker/logging"
 	"gunicorn-go/stage2-single-worker/server"
@@ -142,14 +141,12 @@ func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
 // checkApp is --check-config's second half: import the app as the server
 // would, then stop it. 0 when it loads, 1 with the reason when not.
 func checkApp(sc server.Config, stderr io.Writer) int {
-	_, closer, err := appload.Load(sc.App, pyapp.Options{
-		Python:        pyapp.Interpreter(sc.Python),
-		Chdir:         sc.Chdir,
-		PythonPath:    sc.PythonPath,
-		Env:           sc.Env,
-		ErrorLog:      stderr,
-		CaptureOutput: false,
-	})
+	opts, err := server.AppOptions(sc, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return exitError
+	}
+	_, closer, err := appload.Load(sc.App, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: app %s: %v\n", sc.App, err)
 		return exitError
