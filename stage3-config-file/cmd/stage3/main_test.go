@@ -174,30 +174,33 @@ func TestCheckConfig(t *testing.T) {
 	}
 }
 
-// TestErrorsStopBeforeListening checks each error's message and exit code 1.
+// TestErrorsStopBeforeListening checks each error's message and exit code:
+// 1 for a configuration error, 2 for a command line that cannot be parsed,
+// as gunicorn (argparse) exits.
 func TestErrorsStopBeforeListening(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
 		files map[string]string
 		args  []string
+		code  int
 		want  string
 	}{
-		{"bad value", map[string]string{"gunicorn.conf.py": "workers = 'many'\n"}, []string{"go:hello"},
+		{"bad value", map[string]string{"gunicorn.conf.py": "workers = 'many'\n"}, []string{"go:hello"}, 1,
 			"Error: workers: expected a positive integer, got 'many' (gunicorn.conf.py)\n"},
-		{"unknown flag", nil, []string{"--bnid", "127.0.0.1:0", "go:hello"},
+		{"unknown flag", nil, []string{"--bnid", "127.0.0.1:0", "go:hello"}, 2,
 			"usage: stage3 [OPTIONS] [APP]\nstage3: error: unknown flag --bnid (did you mean --bind?)\n"},
-		{"unix bind", nil, []string{"-b", "unix:/tmp/stage3-test.sock", "go:hello"},
+		{"unix bind", nil, []string{"-b", "unix:/tmp/stage3-test.sock", "go:hello"}, 1,
 			"Error: bind unix:/tmp/stage3-test.sock: unix: binds are served from stage 5; stage 3 serves one TCP address\n"},
-		{"fd bind", map[string]string{"gunicorn.conf.py": "bind = 'fd://3'\n"}, []string{"go:hello"},
+		{"fd bind", map[string]string{"gunicorn.conf.py": "bind = 'fd://3'\n"}, []string{"go:hello"}, 1,
 			"Error: bind fd://3: fd: binds are served from stage 5; stage 3 serves one TCP address\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			out, code := runIn(t, dirWith(t, tc.files), tc.args...)
-			if code != 1 || out != tc.want {
-				t.Errorf("exit %d, output:\n%s\nwant exit 1, output:\n%s", code, out, tc.want)
+			if code != tc.code || out != tc.want {
+				t.Errorf("exit %d, output:\n%s\nwant exit %d, output:\n%s", code, out, tc.code, tc.want)
 			}
 		})
 	}

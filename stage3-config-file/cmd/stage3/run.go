@@ -16,10 +16,12 @@ import (
 
 const prog = "stage3"
 
-// Exit codes: gunicorn exits 1 for a configuration error.
+// Exit codes, as gunicorn's: 1 for a configuration error, 2 for a command
+// line argparse cannot parse.
 const (
 	exitOK    = 0
 	exitError = 1
+	exitUsage = 2
 )
 
 // run is the whole command: load the settings, then print them, check them,
@@ -35,7 +37,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, config.ErrUsage):
 		fmt.Fprintf(stderr, "%s\n%s: error: %v\n", config.Usage(prog), prog, err)
-		return exitError
+		return exitUsage
 	case err != nil:
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return exitError
