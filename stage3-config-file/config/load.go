@@ -21,6 +21,11 @@ type Config struct {
 	// File is the config file that was run, as the operator named it
 	// ("gunicorn.conf.py", "python:app.conf"); "" when there was none.
 	File string
+	// FileEnv holds the environment variables the config file set or
+	// changed in os.environ, as sorted KEY=VALUE entries. gunicorn runs the
+	// file in its master process, so the app sees them: pass them to the
+	// app's environment before raw_env, which wins over them.
+	FileEnv []string
 	// Warnings are one-line messages, naming the file, about gunicorn
 	// settings and server hooks in it that gunicorn-go ignores. Log them.
 	Warnings []string
@@ -132,11 +137,11 @@ func LoadWith(opts Options, args, environ []string) (*Config, error) {
 		return nil, err
 	}
 	if found {
-		names, err := runPyFile(c.values["python"].(string), f, dir, environ, output)
+		names, fileEnv, err := runPyFile(c.values["python"].(string), f, dir, environ, output)
 		if err != nil {
 			return nil, err
 		}
-		c.File = f.display
+		c.File, c.FileEnv = f.display, fileEnv
 		if err := c.applyFile(names, Source{Kind: FromFile, Name: f.display}, dir); err != nil {
 			return nil, err
 		}

@@ -217,6 +217,26 @@ MY_LOCAL = helper()
 	}
 }
 
+// TestFileEnviron: what the file sets in os.environ is reported, sorted,
+// and what it leaves alone is not.
+func TestFileEnviron(t *testing.T) {
+	t.Parallel()
+	conf := `
+import os
+os.environ["APP_MODE"] = "prod"
+os.environ["CHANGED"] = "new"
+os.environ.setdefault("KEPT", "ignored")
+os.environ["EMPTY"] = ""
+`
+	c := mustLoad(t, loadCase{files: map[string]string{"gunicorn.conf.py": conf}, env: []string{"CHANGED=old", "KEPT=mine"}})
+	if diff := cmp.Diff([]string{"APP_MODE=prod", "CHANGED=new", "EMPTY="}, c.FileEnv); diff != "" {
+		t.Errorf("FileEnv (-want +got):\n%s", diff)
+	}
+	if c := mustLoad(t, loadCase{}); len(c.FileEnv) != 0 {
+		t.Errorf("FileEnv without a file = %q, want none", c.FileEnv)
+	}
+}
+
 func TestUmaskForms(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"-m", "0o22"}, {"--umask", "022"}, {"--umask=18"}, {"-m0x12"}} {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -28,8 +30,9 @@ type pyFile struct {
 
 // pyResult is runconfig.py's report.
 type pyResult struct {
-	Names map[string]json.RawMessage `json:"names"`
-	Error *struct {
+	Names   map[string]json.RawMessage `json:"names"`
+	Environ map[string]string          `json:"environ"`
+	Error   *struct {
 		Type    string  `json:"type"`
 		Message string  `json:"message"`
 		File    *string `json:"file"`
@@ -39,12 +42,13 @@ type pyResult struct {
 
 // runPyFile runs the config file with the interpreter python, in dir, with
 // environ as its environment, and returns its top-level names decoded (see
-// decodePython). The file's own output goes to output. A Python exception
+// decodePython) and the variables it set in os.environ, as sorted KEY=VALUE
+// entries. The file's own output goes to output. A Python exception
 // becomes "FILE:LINE: Type: message", wrapping ErrConfigFile.
-func runPyFile(python string, f pyFile, dir string, environ []string, output io.Writer) (map[string]any, error) {
+func runPyFile(python string, f pyFile, dir string, environ []string, output io.Writer) (map[string]any, []string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", f.display, err)
+		return nil, nil, fmt.Errorf("config %s: %w", f.display, err)
 	}
 	defer r.Close()
 	mode, target := "file", f.path
@@ -60,7 +64,7 @@ func runPyFile(python string, f pyFile, dir string, environ []string, output io.
 	cmd.ExtraFiles = []*os.File{w} // descriptor 3 in the child
 	if err := cmd.Start(); err != nil {
 		w.Close()
-		return nil, errorf(ErrConfigFile, "%s: run %s: %w", f.display, python, err)
+		return nil, nil, errorf(ErrConfigFile, "%s: run %s: %w", f.display, python, err)
 	}
 	w.Close()
 	report, readErr := io.ReadAll(r)
@@ -71,7 +75,7 @@ func runPyFile(python string, f pyFile, dir string, environ []string, output io.
 		if waitErr != nil {
 			why = waitErr.Error()
 		}
-		return nil, errorf(ErrConfigFile, "%s: %s could not run it (%s): %s", f.display, python, why, strings.TrimSpace(stderr.String()))
+		return nil, nil, errorf(ErrConfigFile, "%s: %s could not run it (%s): %s", f.display, python, why, strings.TrimSpace(stderr.String()))
 	}
 	if e := res.Error; e != nil {
 		where := f.display
@@ -81,17 +85,21 @@ func runPyFile(python string, f pyFile, dir string, environ []string, output io.
 		if e.Line != nil {
 			where = fmt.Sprintf("%s:%d", where, *e.Line)
 		}
-		return nil, errorf(ErrConfigFile, "%s: %s: %s", where, e.Type, e.Message)
+		return nil, nil, errorf(ErrConfigFile, "%s: %s: %s", where, e.Type, e.Message)
 	}
 	names := make(map[string]any, len(res.Names))
 	for k, raw := range res.Names {
 		v, err := decodePython(raw)
 		if err != nil {
-			return nil, errorf(ErrConfigFile, "%s: reading %s: %w", f.display, k, err)
+			return nil, nil, errorf(ErrConfigFile, "%s: reading %s: %w", f.display, k, err)
 		}
 		names[k] = v
 	}
-	return names, nil
+	env := make([]string, 0, len(res.Environ))
+	for _, k := range slices.Sorted(maps.Keys(res.Environ)) {
+		env = append(env, k+"="+res.Environ[k])
+	}
+	return names, env, nil
 }
 
 // decodePython decodes one value of the report: JSON numbers stay

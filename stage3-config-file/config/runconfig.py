@@ -8,8 +8,13 @@ python:NAME). The names it defines are written as one JSON object on file
 descriptor 3, so that the file's own prints (stdout, stderr) stay apart:
 
     {"names": {"workers": 9, "bind": ["unix:/run/app.sock"],
-               "post_fork": {"__gunicorn_go__": "function", "callable": true}}}
+               "post_fork": {"__gunicorn_go__": "function", "callable": true}},
+     "environ": {"DJANGO_SETTINGS_MODULE": "project.settings"}}
     {"error": {"type": "NameError", "message": "...", "file": "/abs/path", "line": 3}}
+
+"environ" holds the variables the file set or changed in os.environ: gunicorn
+runs its config file in the master process, whose environment the workers
+and the app inherit, so gunicorn-go hands them on to the app the same way.
 
 Values JSON cannot carry (functions, modules, objects) are reported by their
 type's name. This script always exits 0 when it could report; the Go side
@@ -88,6 +93,7 @@ def main():
         del sys.path[0]
     out = os.fdopen(3, "w")
     path = target if mode == "file" else None
+    before = dict(os.environ)
     try:
         if mode == "module":
             sys.path.insert(0, os.getcwd())
@@ -99,7 +105,8 @@ def main():
             names = run_module(target)
         else:
             names = run_file(target)
-        result = {"names": {k: describe(v) for k, v in names.items() if not k.startswith("__")}}
+        result = {"names": {k: describe(v) for k, v in names.items() if not k.startswith("__")},
+                  "environ": {k: v for k, v in os.environ.items() if before.get(k) != v}}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: report, never hang
         result = {"error": {"type": type(exc).__name__, "message": message(exc),
                             "file": path, "line": where(exc, path)}}

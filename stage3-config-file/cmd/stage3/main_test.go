@@ -227,3 +227,23 @@ func TestFlagsOverrideFileWhenServing(t *testing.T) {
 		t.Errorf("GET / = %d, want 200 from go:hello", status)
 	}
 }
+
+// TestFileEnvironReachesTheApp: a config file that sets os.environ (as many
+// set DJANGO_SETTINGS_MODULE) changes the app's environment, as gunicorn's
+// master process does; raw_env still wins over it.
+func TestFileEnvironReachesTheApp(t *testing.T) {
+	t.Parallel()
+	testkit.Python(t)
+	dir := dirWith(t, map[string]string{
+		"gunicorn.conf.py": "import os\nos.environ['GREETING'] = 'set by the config'\nos.environ['MODE'] = 'file'\n" +
+			"raw_env = ['MODE=raw_env']\nbind = '127.0.0.1:0'\n",
+		"envapp.py": "import os\n\ndef app(environ, start_response):\n" +
+			"    start_response('200 OK', [('Content-Type', 'text/plain')])\n" +
+			"    return [('%s|%s' % (os.environ.get('GREETING'), os.environ.get('MODE'))).encode()]\n",
+	})
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "envapp:app")
+	addr := p.WaitListening(startTimeout)
+	if status, body := get(t, "http://"+addr+"/"); status != 200 || body != "set by the config|raw_env" {
+		t.Errorf("GET / = %d %q, want 200 \"set by the config|raw_env\"", status, body)
+	}
+}

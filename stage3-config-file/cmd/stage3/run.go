@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,7 +122,7 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 		Chdir:           cfg.Chdir,
 		Python:          cfg.Python,
 		PythonPath:      cfg.PythonPath,
-		Env:             cfg.RawEnv,
+		Env:             append(slices.Clone(cfg.FileEnv), cfg.RawEnv...), // raw_env wins
 		KeepAlive:       seconds(cfg.KeepAlive),
 		Timeout:         seconds(cfg.Timeout),
 		GracefulTimeout: seconds(cfg.GracefulTimeout),
