@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/iotest"
@@ -99,6 +100,71 @@ func TestCancelBehindBigRequests(t *testing.T) {
 			t.Fatalf("queued request %d: no answer", i)
 		}
 	}
+}
+
+// TestCancelWhileAppThreadLogs is TestCancelBehindBigRequests with an app
+// thread flooding wsgi.errors: the thread cannot finish its write until Go
+// reads, Go cannot send the C frame until the runner reads the requests in
+// its way, and the runner's main thread, the only reader, wants to send a
+// chunk. Had the thread kept the send lock while it waited, the main thread
+// would wait for it forever.
+func TestCancelWhileAppThreadLogs(t *testing.T) {
+	var logged countWriter
+	app := load(t, "apps:router", Options{})
+	marker := filepath.Join(t.TempDir(), "go")
+	env := request("GET", "/log_flood?"+marker, nil)
+	env.Errors = &logged
+	body, err := app.Call(env, func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := body.Next(); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("0123456789abcdef", 32_000) // 512 kB
+	const queued = 4
+	results := make([]chan response, queued)
+	for i := range results {
+		results[i] = make(chan response, 1)
+		data := []byte(fmt.Sprintf("%d:", i) + big)
+		go func() { results[i] <- do(t, app, request("POST", "/echo", buffered{data: data})) }()
+	}
+	waitQueued(t, app, 2) // the first request is being written, or was
+	closed := make(chan error, 1)
+	go func() { closed <- body.Close() }()
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("Close: deadlocked")
+	}
+	for i, c := range results {
+		want := fmt.Sprintf("POST /echo? %d:", i) + big
+		select {
+		case r := <-c:
+			if r.err != nil || r.body() != want {
+				t.Errorf("queued request %d: %d bytes back, %v", i, len(r.body()), r.err)
+			}
+		case <-time.After(hangGuard):
+			t.Fatalf("queued request %d: no answer", i)
+		}
+	}
+	if logged.n.Load() == 0 {
+		t.Error("no wsgi.errors text reached the error log")
+	}
+}
+
+// countWriter counts the bytes written to it, from any goroutine.
+type countWriter struct{ n atomic.Int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return len(p), nil
 }
 
 // mixedRequest returns request number kind (0 to 3) of TestPipelinedCalls for

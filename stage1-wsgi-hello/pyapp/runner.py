@@ -75,6 +75,7 @@ class Conn:
         self.ahead = collections.deque()  # Q payloads read while serving another request
         self.current = b""  # the id (4 bytes) of the request being served
         self.lock = threading.Lock()  # app threads may write wsgi.errors
+        self.pending = bytearray()  # bytes sent by nobody yet, under lock (see send)
         self.main = threading.get_ident()  # the only thread that reads
 
     def fill(self, wait):
@@ -178,35 +179,51 @@ class Conn:
             # A stray D after a cancel is dropped too.
 
     def send(self, frames):
-        """Write frames (a list of bytes) with one system call, usually."""
+        """Write frames (a list of bytes), usually with one system call.
+
+        Frames must reach Go whole and in order, yet no thread may wait for
+        the socket while holding the lock: an app thread blocked there (say,
+        flooding wsgi.errors while Go is busy writing requests to us) would
+        keep the main thread, the only one that reads, from ever sending or
+        reading again, and both processes would wait for each other. So what
+        the socket has no room for is queued in pending, under the lock, and
+        the writer then waits for the queue to drain without the lock.
+        """
         data = frames[0] if len(frames) == 1 else b"".join(frames)
         with self.lock:
-            try:
-                sent = self.sock.send(data, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                sent = 0
-            if sent < len(data):
-                self.send_rest(data, sent)
+            if not self.pending:
+                try:
+                    sent = self.sock.send(data, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    sent = 0
+                if sent == len(data):
+                    return
+                data = data[sent:]
+            self.pending += data
+        self.drain()
 
-    def send_rest(self, data, sent):
-        """Finish a send the socket had no room for.
+    def drain(self):
+        """Wait until everything pending is written.
 
-        Go may be blocked writing requests to us while we wait for it to read
-        our answer: the main thread keeps receiving meanwhile (into buf), so
-        that neither side waits for the other forever.
+        The lock is held only to send what the socket takes at once. The main
+        thread keeps receiving while it waits (into buf): Go may be blocked
+        writing requests to us while we wait for it to read our answer.
         """
         sock = self.sock
         reads = [sock] if threading.get_ident() == self.main else []
-        with memoryview(data) as view:
-            while sent < len(data):
-                readable, writable, _ = select.select(reads, [sock], [])
-                if readable:
-                    self.fill(False)
-                if writable:
+        while True:
+            with self.lock:
+                pending = self.pending
+                if pending:
                     try:
-                        sent += sock.send(view[sent:], socket.MSG_DONTWAIT)
+                        del pending[:sock.send(pending, socket.MSG_DONTWAIT)]
                     except BlockingIOError:
                         pass
+                if not pending:
+                    return
+            readable, _, _ = select.select(reads, [sock], [])
+            if readable:
+                self.fill(False)
 
 
 class ErrorStream:

@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import threading
 import time
 import wsgiref.validate
 
@@ -335,3 +336,27 @@ def closing_generator(environ, start_response):
 def closing_raise(environ, start_response):
     start_response("200 OK", TEXT)
     return Closing(environ["QUERY_STRING"], "raise")
+
+
+def log_flood(environ, start_response):
+    """A generator whose second chunk is sent while another thread floods
+    wsgi.errors with more than the socket holds. After the first chunk it
+    starts the thread, waits for the file the query names, lets the thread
+    fill the socket, then yields until closed."""
+    errors = environ["wsgi.errors"]
+    marker = environ["QUERY_STRING"]
+
+    def flood():
+        line = "x" * 1023 + "\n"
+        for _ in range(2048):  # 2 MiB
+            errors.write(line)
+
+    start_response("200 OK", TEXT)
+    yield b"first;"
+    threading.Thread(target=flood, daemon=True).start()
+    parent = os.getppid()
+    while not os.path.exists(marker) and os.getppid() == parent:
+        time.sleep(0.005)
+    time.sleep(0.2)  # the thread is stuck writing by now: Go is not reading
+    while True:
+        yield b"more;"
