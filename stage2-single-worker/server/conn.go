@@ -232,11 +232,12 @@ func (c *conn) refuse(err error) {
 		return
 	}
 	c.s.ErrorLog.Warnf("Invalid request from ip=%s: %s", c.remoteAddr, perr.Reason)
-	writeSimple(c.bw, c.req.Proto, perr.Status, false)
+	n := writeSimple(c.bw, c.req.Proto, perr.Status, false)
 	if c.s.AccessLog != nil {
+		// The request line may be what was wrong: none of it is logged.
 		c.s.AccessLog.Log(&logging.Record{
 			RemoteAddr: c.remoteAddr, Method: "-", RawURI: "-", Proto: "-",
-			Status: perr.Status, Start: time.Now(),
+			Status: perr.Status, BodyBytes: n, Start: time.Now(),
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -91,6 +93,29 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("an access log line without --access-logfile")
 		}
 	})
+}
+
+// TestRefusedRequestIsLogged: a request the parser refuses gets a warning in
+// the error log and a line in the access log with the status and the bytes
+// sent, but none of its request line, which may be what was wrong.
+func TestRefusedRequestIsLogged(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--access-logfile", "-", "go:hello")
+	nc := s.dial()
+	write(t, nc, "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(nc)
+	resp := readResponse(t, br, "GET")
+	body := resp.Body
+	if resp.StatusCode != 400 || string(body) != "Bad Request\n" {
+		t.Fatalf("response: %d %q, want 400 \"Bad Request\\n\"", resp.StatusCode, body)
+	}
+	want := fmt.Sprintf(`"- - -" 400 %d "-" "-"`, len(body))
+	if lines := waitLines(t, s.Stdout.String, want, 1); len(lines) != 1 || !strings.HasPrefix(lines[0], "127.0.0.1 - - [") {
+		t.Errorf("access log: want one line ending %s, got %q\n%s", want, lines, s.Stdout.String())
+	}
+	if lines := waitLines(t, s.Stderr.String, "[WARNING] Invalid request from ip=127.0.0.1: ", 1); len(lines) != 1 {
+		t.Errorf("error log: no warning for the refused request:\n%s", s.Stderr.String())
+	}
 }
 
 func TestErrorLog(t *testing.T) {
