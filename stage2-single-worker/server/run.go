@@ -37,7 +37,10 @@ const (
 //
 // Signals: TERM stops gracefully (no new connections, requests in flight
 // finish, idle keep-alive connections close, at most GracefulTimeout); INT
-// and QUIT stop at once.
+// and QUIT stop at once; USR1 reopens the log files, after logrotate moved
+// them. The signals gunicorn's master uses to manage workers (HUP, TTIN, TTOU,
+// USR2) are logged and otherwise ignored: a single worker has none to manage,
+// and Go's default for them (exit, or stop) would take the server down.
 func Run(cfg Config) int {
 	errOut, err := logging.OpenOutput(orDefault(cfg.ErrorLog, "-"), os.Stderr)
 	if err != nil {
@@ -52,12 +55,21 @@ func Run(cfg Config) int {
 	}
 	elog := logging.NewErrorLog(errOut, level)
 
-	srv, closeLogs, err := newServer(cfg, elog)
+	srv, accessOut, err := newServer(cfg, elog)
 	if err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
 	}
-	defer closeLogs()
+	if accessOut != nil {
+		defer accessOut.Close()
+	}
+	reopenLogs := func() error {
+		err := errOut.Reopen()
+		if accessOut != nil {
+			err = errors.Join(err, accessOut.Reopen())
+		}
+		return err
+	}
 
 	appOpts, err := AppOptions(cfg, elog.Writer())
 	if err != nil {
@@ -94,38 +106,62 @@ func Run(cfg Config) int {
 	}()
 	srv.App = app
 
-	return serveUntilSignal(srv, ln, cfg, elog)
+	return serveUntilSignal(srv, ln, cfg, elog, reopenLogs)
 }
 
-// serveUntilSignal serves on ln until TERM, INT or QUIT.
-func serveUntilSignal(srv *Server, ln net.Listener, cfg Config, elog *logging.ErrorLog) int {
+// ignored are the signals gunicorn's master handles that a single worker has
+// no use for, with what the log says of them.
+var ignored = map[os.Signal]string{
+	syscall.SIGHUP:  "reloading the app arrives with the arbiter (stage 4); serving on",
+	syscall.SIGTTIN: "one worker here; the arbiter (stage 4) adds and removes workers; serving on",
+	syscall.SIGTTOU: "one worker here; the arbiter (stage 4) adds and removes workers; serving on",
+	syscall.SIGUSR2: "upgrading the binary in place arrives in stage 6; serving on",
+}
+
+// serveUntilSignal serves on ln until TERM, INT or QUIT, reopening the logs
+// on USR1.
+func serveUntilSignal(srv *Server, ln net.Listener, cfg Config, elog *logging.ErrorLog, reopenLogs func() error) int {
 	// Signal handlers only enqueue; this goroutine does the work.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1,
+		syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	select {
-	case err := <-served:
-		elog.Errorf("serve: %v", err)
-		return ExitError
-	case sig := <-sigs:
-		elog.Infof("Handling signal: %s", signalName(sig))
-		if sig == syscall.SIGTERM {
-			grace := cfg.GracefulTimeout
-			if grace <= 0 {
-				grace = defaultGrace
+	var sig os.Signal
+	for sig == nil {
+		select {
+		case err := <-served:
+			elog.Errorf("serve: %v", err)
+			return ExitError
+		case s := <-sigs:
+			elog.Infof("Handling signal: %s", signalName(s))
+			switch {
+			case s == syscall.SIGUSR1:
+				if err := reopenLogs(); err != nil {
+					elog.Errorf("reopening the log files: %v", err)
+				}
+			case ignored[s] != "":
+				elog.Warnf("%s: %s", signalName(s), ignored[s])
+			default:
+				sig = s
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), grace)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				elog.Warnf("%v: requests in flight were cut", err)
-			}
-		} else {
-			srv.Close()
 		}
+	}
+	if sig == syscall.SIGTERM {
+		grace := cfg.GracefulTimeout
+		if grace <= 0 {
+			grace = defaultGrace
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			elog.Warnf("%v: requests in flight were cut", err)
+		}
+	} else {
+		srv.Close()
 	}
 	<-served
 	elog.Infof("Worker exiting (pid: %d)", pid)
@@ -133,20 +169,22 @@ func serveUntilSignal(srv *Server, ln net.Listener, cfg Config, elog *logging.Er
 	return ExitOK
 }
 
+// signalNames are the signals' names as gunicorn logs them.
+var signalNames = map[os.Signal]string{
+	syscall.SIGTERM: "term", syscall.SIGINT: "int", syscall.SIGQUIT: "quit", syscall.SIGUSR1: "usr1",
+	syscall.SIGUSR2: "usr2", syscall.SIGHUP: "hup", syscall.SIGTTIN: "ttin", syscall.SIGTTOU: "ttou",
+}
+
 func signalName(sig os.Signal) string {
-	switch sig {
-	case syscall.SIGTERM:
-		return "term"
-	case syscall.SIGINT:
-		return "int"
-	case syscall.SIGQUIT:
-		return "quit"
+	if name, ok := signalNames[sig]; ok {
+		return name
 	}
 	return sig.String()
 }
 
-// newServer builds a Server from cfg, opening the access log if one is set.
-func newServer(cfg Config, elog *logging.ErrorLog) (*Server, func(), error) {
+// newServer builds a Server from cfg, opening the access log if one is set;
+// its Output (nil when there is none) is the caller's to reopen and close.
+func newServer(cfg Config, elog *logging.ErrorLog) (*Server, *logging.Output, error) {
 	srv := &Server{
 		Limits:     cfg.Limits,
 		KeepAlive:  cfg.KeepAlive,
@@ -157,7 +195,7 @@ func newServer(cfg Config, elog *logging.ErrorLog) (*Server, func(), error) {
 	if srv.KeepAlive == 0 {
 		srv.KeepAlive = defaultKeepAl
 	}
-	closeLogs := func() {}
+	var accessOut *logging.Output
 	if cfg.AccessLog != "" {
 		out, err := logging.OpenOutput(cfg.AccessLog, os.Stdout)
 		if err != nil {
@@ -168,10 +206,9 @@ func newServer(cfg Config, elog *logging.ErrorLog) (*Server, func(), error) {
 			out.Close()
 			return nil, nil, err
 		}
-		srv.AccessLog = alog
-		closeLogs = func() { out.Close() }
+		srv.AccessLog, accessOut = alog, out
 	}
-	return srv, closeLogs, nil
+	return srv, accessOut, nil
 }
 
 // applyEnv changes directory and sets the raw_env variables, before the app

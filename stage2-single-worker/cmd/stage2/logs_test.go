@@ -134,15 +134,8 @@ func TestErrorLog(t *testing.T) {
 	t.Run("file and level", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "error.log")
-		bin := testkit.Binary(t, "stage2-single-worker/cmd/stage2")
-		p := testkit.Start(t, testkit.StartOptions{}, bin, "-b", "127.0.0.1:0", "--error-logfile", path, "--log-level", "debug", "go:crash")
-		read := func() string { b, _ := os.ReadFile(path); return string(b) }
-		lines := waitLines(t, read, "Listening at: http://127.0.0.1:", 1)
-		if len(lines) != 1 {
-			t.Fatalf("no Listening line in %s:\n%s", path, read())
-		}
-		s := &liveServer{Proc: p, t: t}
-		s.Addr = strings.Fields(lines[0][strings.Index(lines[0], "http://")+len("http://"):])[0]
+		s := startLoggingTo(t, path, "--log-level", "debug", "go:crash")
+		read := func() string { return readFile(path) }
 		s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
 		waitLines(t, read, "Error handling request", 1)
 		for _, line := range strings.Split(strings.TrimSpace(read()), "\n") {
@@ -153,8 +146,29 @@ func TestErrorLog(t *testing.T) {
 		if !strings.HasPrefix(read(), "[") {
 			t.Errorf("the error log does not start with a log line:\n%s", read())
 		}
-		if out := p.Stderr.String(); out != "" {
+		if out := s.Stderr.String(); out != "" {
 			t.Errorf("stderr not empty with --error-logfile:\n%s", out)
 		}
 	})
+}
+
+// startLoggingTo starts stage2 with args and --error-logfile path, and waits
+// until the file says where it listens.
+func startLoggingTo(t *testing.T, path string, args ...string) *liveServer {
+	t.Helper()
+	bin := testkit.Binary(t, "stage2-single-worker/cmd/stage2")
+	p := testkit.Start(t, testkit.StartOptions{}, bin, append([]string{"-b", "127.0.0.1:0", "--error-logfile", path}, args...)...)
+	lines := waitLines(t, func() string { return readFile(path) }, "Listening at: http://127.0.0.1:", 1)
+	if len(lines) != 1 {
+		t.Fatalf("no Listening line in %s:\n%s", path, readFile(path))
+	}
+	s := &liveServer{Proc: p, t: t}
+	s.Addr = strings.Fields(lines[0][strings.Index(lines[0], "http://")+len("http://"):])[0]
+	return s
+}
+
+// readFile returns a file's text, "" when it cannot be read (yet).
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -136,4 +137,62 @@ func alive(t *testing.T, pid string) bool {
 	// The state follows the command name in parentheses: "123 (python3) S ...".
 	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// TestUSR1ReopensLogs rotates both log files as logrotate does (rename, then
+// USR1): the lines after the signal go to new files at the old paths.
+func TestUSR1ReopensLogs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	errPath, accessPath := filepath.Join(dir, "error.log"), filepath.Join(dir, "access.log")
+	s := startLoggingTo(t, errPath, "--access-logfile", accessPath, "go:hello")
+	s.roundTrip("GET /before HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+	waitLines(t, func() string { return readFile(accessPath) }, "GET /before ", 1)
+	for _, p := range []string{errPath, accessPath} {
+		if err := os.Rename(p, p+".1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Signal(syscall.SIGUSR1)
+	waitLines(t, func() string { return readFile(errPath + ".1") }, "[INFO] Handling signal: usr1", 1)
+	// Reopening creates the file: it exists once the signal has been handled.
+	waitLines(t, func() string {
+		if _, err := os.Stat(accessPath); err != nil {
+			return ""
+		}
+		return "reopened"
+	}, "reopened", 1)
+	s.roundTrip("GET /after HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+	if lines := waitLines(t, func() string { return readFile(accessPath) }, "GET /after ", 1); len(lines) != 1 {
+		t.Errorf("the new access log has no line for /after:\n%s", readFile(accessPath))
+	}
+	if old := readFile(accessPath + ".1"); !strings.Contains(old, "GET /before ") || strings.Contains(old, "GET /after ") {
+		t.Errorf("the rotated access log should hold /before only:\n%s", old)
+	}
+	s.Signal(syscall.SIGTERM)
+	if code := s.Wait(ioTimeout); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	if lines := waitLines(t, func() string { return readFile(errPath) }, "[INFO] Shutting down: Master", 1); len(lines) != 1 {
+		t.Errorf("the new error log has no shutdown line:\n%s", readFile(errPath))
+	}
+}
+
+// TestWorkerSignalsDoNotStopTheServer: HUP, TTIN, TTOU and USR2, which
+// gunicorn's master uses to manage its workers, are logged and ignored by a
+// single worker; Go's default would have ended (or stopped) the process.
+func TestWorkerSignalsDoNotStopTheServer(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "go:hello")
+	for _, sig := range []struct {
+		sig  syscall.Signal
+		name string
+	}{{syscall.SIGHUP, "hup"}, {syscall.SIGTTIN, "ttin"}, {syscall.SIGTTOU, "ttou"}, {syscall.SIGUSR2, "usr2"}} {
+		s.Signal(sig.sig)
+		s.WaitLog("[INFO] Handling signal: "+sig.name, ioTimeout)
+		s.WaitLog("[WARNING] "+sig.name+": ", ioTimeout)
+		if resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 200 {
+			t.Errorf("after %s: GET / = %d, want 200", sig.name, resp.StatusCode)
+		}
+	}
 }
