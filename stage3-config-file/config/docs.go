@@ -46,5 +46,22 @@ func SettingsDoc() []byte {
 		}
 		b.WriteString("\n" + wrap(s.Help+" "+s.Doc, 80, "") + "\n")
 	}
+	b.WriteString("\n## gunicorn settings gunicorn-go ignores\n\n")
+	b.WriteString(wrap("These gunicorn settings are accepted, so that a config file, command line or "+
+		"`GUNICORN_CMD_ARGS` written for gunicorn keeps working, and ignored with one warning per source "+
+		"naming them. Server hooks (`post_fork`, `when_ready`…) in a config file are treated the same way.", 80, "") + "\n\n")
+	b.WriteString("| setting | command line |\n|---|---|\n")
+	for _, name := range sortedKeys(gunicornOnly) {
+		ff := gunicornOnly[name]
+		flags := "none (config file only)"
+		if len(ff.flags) > 0 {
+			meta := ""
+			if ff.value {
+				meta = " VALUE"
+			}
+			flags = "`" + strings.Join(ff.flags, meta+"`, `") + meta + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s |\n", name, flags)
+	}
 	return []byte(b.String())
 }

@@ -15,6 +15,9 @@ type flagArgs struct {
 	hasApp  bool
 	help    bool // -h, --help
 	version bool // -v, --version
+	// ignored lists the gunicorn-only flags given, as "setting (flag)", once
+	// each, in order: Load warns about them.
+	ignored []string
 }
 
 // The flags that are not settings.
@@ -33,8 +36,8 @@ var positional = func() string {
 	return ""
 }()
 
-// flagIndex maps every flag, short and long, to its setting's name; help and
-// version map to "".
+// flagIndex maps every flag, short and long, to its setting's name, gunicorn's
+// flags for settings gunicorn-go ignores included; help and version map to "".
 var flagIndex = func() map[string]string {
 	idx := map[string]string{}
 	for _, f := range append(append([]string{}, helpFlags...), versionFlags...) {
@@ -43,6 +46,11 @@ var flagIndex = func() map[string]string {
 	for _, s := range table {
 		for _, f := range s.Flags {
 			idx[f] = s.Name
+		}
+	}
+	for name, ff := range gunicornOnly {
+		for _, f := range ff.flags {
+			idx[f] = name
 		}
 	}
 	return idx
@@ -66,7 +74,9 @@ var longFlags = func() []string {
 //
 // Boolean flags take no value; bind and raw_env may repeat and accumulate;
 // other flags keep their last value; "--" ends the flags; one positional
-// argument is the APP. Errors wrap ErrUsage.
+// argument is the APP. gunicorn's flags for settings gunicorn-go does not
+// implement are stepped over, with their value, and listed in ignored. Errors
+// wrap ErrUsage.
 func parseFlags(args []string) (*flagArgs, error) {
 	out := &flagArgs{values: map[string][]string{}}
 	onlyPositional := false
@@ -95,6 +105,21 @@ func parseFlags(args []string) (*flagArgs, error) {
 			continue
 		case name == "" && slices.Contains(versionFlags, flag):
 			out.version = true
+			continue
+		}
+		if ff, ok := gunicornOnly[name]; ok {
+			if hasValue && !ff.value {
+				return nil, errorf(ErrUsage, "flag %s takes no value, got %q", flag, value)
+			}
+			if ff.value && !hasValue {
+				if i+1 >= len(args) || looksLikeFlag(args[i+1]) {
+					return nil, errorf(ErrUsage, "flag %s needs a value", flag)
+				}
+				i++
+			}
+			if note := name + " (" + flag + ")"; !slices.Contains(out.ignored, note) {
+				out.ignored = append(out.ignored, note)
+			}
 			continue
 		}
 		s, _ := Lookup(name)

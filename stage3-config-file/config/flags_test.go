@@ -58,6 +58,10 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-b", "--workers", "2"}, "flag -b needs a value (ADDRESS)"},
 		{[]string{"--reuse-port=yes"}, `flag --reuse-port takes no value, got "yes"`},
 		{[]string{"a:app", "b:app"}, `unexpected argument "b:app": the APP is already "a:app"`},
+		{[]string{"-k"}, "flag -k needs a value"},
+		{[]string{"--worker-class", "--preload"}, "flag --worker-class needs a value"},
+		{[]string{"--preload=yes"}, `flag --preload takes no value, got "yes"`},
+		{[]string{"--rel"}, "ambiguous flag --rel: it could be --reload, --reload-engine, --reload-extra-file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
@@ -67,6 +71,39 @@ func TestParseFlagsErrors(t *testing.T) {
 			}
 			if !errors.Is(err, ErrUsage) {
 				t.Errorf("error %v does not wrap ErrUsage", err)
+			}
+		})
+	}
+}
+
+// TestParseGunicornOnlyFlags: gunicorn's flags for settings gunicorn-go
+// ignores are stepped over with their values, so that they neither fail nor
+// leave a value behind to pose as the APP, and are listed once each.
+func TestParseGunicornOnlyFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		args        []string
+		wantValues  map[string][]string
+		wantIgnored []string
+	}{
+		{"value by space", []string{"-k", "gthread", "app:wsgi"}, map[string][]string{"wsgi_app": {"app:wsgi"}}, []string{"worker_class (-k)"}},
+		{"value attached", []string{"-kgevent", "--worker-class=sync", "-w", "3"}, map[string][]string{"workers": {"3"}}, []string{"worker_class (-k)", "worker_class (--worker-class)"}},
+		{"switches", []string{"--preload", "-D", "--reload", "--preload", "app"}, map[string][]string{"wsgi_app": {"app"}}, []string{"preload_app (--preload)", "daemon (-D)", "reload (--reload)"}},
+		{"unique prefix", []string{"--prel", "--statsd-h", "localhost:8125"}, map[string][]string{}, []string{"preload_app (--preload)", "statsd_host (--statsd-host)"}},
+		{"repeatable", []string{"--reload-extra-file", "a", "--reload-extra-file", "b"}, map[string][]string{}, []string{"reload_extra_files (--reload-extra-file)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseFlags(tc.args)
+			if err != nil {
+				t.Fatalf("parseFlags(%q): %v", tc.args, err)
+			}
+			if diff := cmp.Diff(tc.wantValues, got.values); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantIgnored, got.ignored); diff != "" {
+				t.Errorf("ignored (-want +got):\n%s", diff)
 			}
 		})
 	}

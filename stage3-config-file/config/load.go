@@ -105,6 +105,14 @@ func LoadWith(opts Options, args, environ []string) (*Config, error) {
 	}
 
 	c := &Config{Sources: map[string]Source{}, values: map[string]any{}}
+	for _, fa := range []struct {
+		args *flagArgs
+		src  Source
+	}{{cmdArgs, Source{Kind: FromCmdArgs}}, {cli, Source{Kind: FromCommandLine}}} {
+		if len(fa.args.ignored) > 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf(ignoredWarning, fa.src, strings.Join(fa.args.ignored, ", ")))
+		}
+	}
 	// 1. Defaults, some from the environment.
 	for _, s := range table {
 		c.set(s.Name, clone(s.Default), Source{Kind: FromDefault})
@@ -179,11 +187,15 @@ func (c *Config) apply(values map[string]any, src Source, only ...string) {
 	}
 }
 
+// ignoredWarning is the warning about gunicorn settings gunicorn-go ignores,
+// given a source and the settings.
+const ignoredWarning = "%s: ignoring gunicorn settings gunicorn-go does not support: %s"
+
 // applyFile takes the config file's names that are settings, warns about
 // gunicorn's settings and hooks that gunicorn-go ignores, and ignores the
 // rest (imports, helper variables), as gunicorn does.
 func (c *Config) applyFile(names map[string]any, src Source, dir string) error {
-	var unsupported, hooks []string
+	var ignored, hooks []string
 	for _, name := range sortedKeys(names) {
 		v := names[name]
 		s, ok := Lookup(name)
@@ -198,13 +210,12 @@ func (c *Config) applyFile(names map[string]any, src Source, dir string) error {
 			c.set(name, read, src)
 		case serverHooks[name]:
 			hooks = append(hooks, name)
-		case gunicornOnly[name]:
-			unsupported = append(unsupported, name)
+		case unsupported(name):
+			ignored = append(ignored, name)
 		}
 	}
-	if len(unsupported) > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: ignoring gunicorn settings gunicorn-go does not support: %s",
-			src, strings.Join(unsupported, ", ")))
+	if len(ignored) > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf(ignoredWarning, src, strings.Join(ignored, ", ")))
 	}
 	if len(hooks) > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: ignoring server hooks, which gunicorn-go does not call: %s",

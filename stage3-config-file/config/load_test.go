@@ -461,6 +461,26 @@ when_ready = lambda server: None
 	}
 }
 
+// TestUnsupportedFlagsWarned: a gunicorn command line (or GUNICORN_CMD_ARGS)
+// with flags gunicorn-go ignores loads, with one warning per source.
+func TestUnsupportedFlagsWarned(t *testing.T) {
+	t.Parallel()
+	c := mustLoad(t, loadCase{
+		args: []string{"-k", "gthread", "--preload", "-w", "3", "project.wsgi"},
+		env:  []string{"GUNICORN_CMD_ARGS=--worker-connections 500 --statsd-host=localhost:8125"},
+	})
+	want := []string{
+		"GUNICORN_CMD_ARGS: ignoring gunicorn settings gunicorn-go does not support: worker_connections (--worker-connections), statsd_host (--statsd-host)",
+		"command line: ignoring gunicorn settings gunicorn-go does not support: worker_class (-k), preload_app (--preload)",
+	}
+	if diff := cmp.Diff(want, c.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if c.Workers != 3 || c.WSGIApp != "project.wsgi" {
+		t.Errorf("workers, wsgi_app = %d, %q; want 3, project.wsgi: the other flags still apply", c.Workers, c.WSGIApp)
+	}
+}
+
 func TestHelpAndVersion(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

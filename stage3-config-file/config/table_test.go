@@ -48,7 +48,7 @@ func TestTable(t *testing.T) {
 					t.Errorf("%s: the default %s fails its own check: %v", s.Name, repr(s.Default), err)
 				}
 			}
-			if gunicornOnly[s.Name] || serverHooks[s.Name] {
+			if unsupported(s.Name) || serverHooks[s.Name] {
 				t.Errorf("%s is implemented and also listed as unsupported", s.Name)
 			}
 		})

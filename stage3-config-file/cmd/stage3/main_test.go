@@ -216,15 +216,20 @@ func TestHelp(t *testing.T) {
 
 // TestFlagsOverrideFileWhenServing: the file's bind would fail (a unix
 // socket), GUNICORN_CMD_ARGS's replaces it, and the positional APP wins over
-// the file's wsgi_app.
+// the file's wsgi_app. gunicorn's -k, which gunicorn-go ignores, is warned
+// about and its value not taken for the APP.
 func TestFlagsOverrideFileWhenServing(t *testing.T) {
 	t.Parallel()
 	testkit.Python(t)
 	dir := dirWith(t, map[string]string{"gunicorn.conf.py": "bind = 'unix:/nonexistent/app.sock'\nwsgi_app = 'no_such_module:app'\n"})
-	p := testkit.Start(t, testkit.StartOptions{Dir: dir, Env: []string{"GUNICORN_CMD_ARGS=--bind 127.0.0.1:0"}}, binary(t), "go:hello")
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir, Env: []string{"GUNICORN_CMD_ARGS=--bind 127.0.0.1:0"}}, binary(t), "-k", "gthread", "go:hello")
 	addr := p.WaitListening(startTimeout)
 	if status, _ := get(t, "http://"+addr+"/"); status != 200 {
 		t.Errorf("GET / = %d, want 200 from go:hello", status)
+	}
+	want := "[WARNING] command line: ignoring gunicorn settings gunicorn-go does not support: worker_class (-k)"
+	if n := len(p.Lines(want)); n != 1 {
+		t.Errorf("log holds %q %d times, want once", want, n)
 	}
 }
 
