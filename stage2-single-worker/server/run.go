@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -251,17 +252,28 @@ func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
 	}, nil
 }
 
-// listen binds a TCP address given as HOST:PORT, HOST (port 8000) or
-// [V6]:PORT.
+// listen binds a TCP address given as HOST:PORT, HOST (port 8000),
+// [V6]:PORT or :PORT (all IPv4 interfaces), optionally after tcp://.
+//
+// As in gunicorn, the socket is IPv6 only for an IPv6 address, and IPv4
+// otherwise: Go's "tcp" would make 0.0.0.0 (and an empty host) a dual-stack
+// socket that also answers on every IPv6 address, which an operator who
+// wrote 0.0.0.0 did not ask for.
 func listen(bind string) (net.Listener, error) {
-	addr := orDefault(bind, "127.0.0.1:"+defaultPort)
+	addr := strings.TrimPrefix(orDefault(bind, "127.0.0.1:"+defaultPort), "tcp://")
 	if strings.HasPrefix(addr, "unix:") || strings.HasPrefix(addr, "fd://") {
 		return nil, fmt.Errorf("bind %s: unix sockets and inherited fds are served from stage 5", addr)
 	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(strings.Trim(addr, "[]"), defaultPort)
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = strings.Trim(addr, "[]")
+		addr = net.JoinHostPort(host, defaultPort)
 	}
-	ln, err := net.Listen("tcp", addr)
+	network := "tcp4"
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
+		network = "tcp6"
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, fmt.Errorf("bind %s: connection in use: %w", addr, err)

@@ -32,11 +32,19 @@ const DefaultPort = 8000
 // ParseBind reads one bind address in any of gunicorn's forms:
 //
 //	HOST            127.0.0.1, localhost (port 8000)
-//	HOST:PORT       0.0.0.0:8000, :8000 (all interfaces)
+//	HOST:PORT       0.0.0.0:8000, :8000 (all IPv4 interfaces)
 //	[V6]:PORT       [::1]:8000, or [::1] (port 8000)
+//	tcp://ADDRESS   any of the three above
 //	unix:PATH       unix:/run/app.sock
 //	fd://N          fd://3, a descriptor inherited from a service manager
 func ParseBind(s string) (Bind, error) {
+	if tcp, ok := strings.CutPrefix(s, "tcp://"); ok {
+		b, err := ParseBind(tcp)
+		if err == nil && b.Network != "tcp" {
+			err = fmt.Errorf("bind %q: tcp:// needs HOST:PORT", s)
+		}
+		return b, err
+	}
 	switch {
 	case strings.HasPrefix(s, "unix:"):
 		path := strings.TrimPrefix(s, "unix:")

@@ -16,6 +16,8 @@ func TestParseBind(t *testing.T) {
 		{"127.0.0.1:0", Bind{Network: "tcp", Address: "127.0.0.1:0"}},
 		{"[::1]:8080", Bind{Network: "tcp", Address: "[::1]:8080"}},
 		{"[::]", Bind{Network: "tcp", Address: "[::]:8000"}},
+		{"tcp://127.0.0.1:5000", Bind{Network: "tcp", Address: "127.0.0.1:5000"}},
+		{"tcp://[::1]", Bind{Network: "tcp", Address: "[::1]:8000"}},
 		{"unix:/run/app.sock", Bind{Network: "unix", Address: "/run/app.sock"}},
 		{"unix:relative.sock", Bind{Network: "unix", Address: "relative.sock"}},
 		{"fd://3", Bind{Network: "fd", Address: "3", FD: 3}},
@@ -35,7 +37,7 @@ func TestParseBind(t *testing.T) {
 		})
 	}
 	for _, in := range []string{"", "unix:", "fd://", "fd://x", "fd://-1", "::1:8000", "[::1", "[::1]8000",
-		"[127.0.0.1]:80", "host:port", "host:99999", "host:-1", "a b:80", "http://x:80"} {
+		"[127.0.0.1]:80", "host:port", "host:99999", "host:-1", "a b:80", "http://x:80", "tcp://unix:/x.sock", "tcp://"} {
 		t.Run("bad "+in, func(t *testing.T) {
 			if b, err := ParseBind(in); err == nil {
 				t.Errorf("ParseBind(%q) = %+v, want an error", in, b)
