@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage3-config-file/config"
 )
@@ -250,5 +252,29 @@ func TestFileEnvironReachesTheApp(t *testing.T) {
 	addr := p.WaitListening(startTimeout)
 	if status, body := get(t, "http://"+addr+"/"); status != 200 || body != "set by the config|raw_env" {
 		t.Errorf("GET / = %d %q, want 200 \"set by the config|raw_env\"", status, body)
+	}
+}
+
+// TestLaterStageSettingsNoted: settings that act from a later stage are
+// noted when given (from any source), and not when left at their defaults.
+func TestLaterStageSettingsNoted(t *testing.T) {
+	t.Parallel()
+	args := []string{"--pid", "app.pid", "--certfile", "cert.pem", "--keyfile", "key.pem", "-w", "3", "-t", "60", "go:hello"}
+	cfg, err := config.LoadWith(config.Options{Dir: t.TempDir()}, args, []string{"PATH=" + os.Getenv("PATH")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := serverConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"workers=3: stage 3 runs one worker; the arbiter arrives in stage 4",
+		"pidfile (command line): acts from a later stage; stage 3 stores it and does nothing with it yet",
+		"certfile (command line): acts from a later stage; stage 3 stores it and does nothing with it yet",
+		"keyfile (command line): acts from a later stage; stage 3 stores it and does nothing with it yet",
+	}
+	if diff := cmp.Diff(want, notes); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
 	}
 }

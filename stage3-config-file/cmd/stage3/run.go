@@ -95,6 +95,11 @@ func openErrorLog(cfg *config.Config, stderr io.Writer) (*logging.ErrorLog, func
 	return logging.NewErrorLog(out, level), func() { out.Close() }, nil
 }
 
+// notedApart are the later-stage settings serverConfig has its own note for,
+// or passes on: timeout bounds stage 2's reads and writes until the arbiter
+// uses it to kill a silent worker.
+var notedApart = map[string]bool{"workers": true, "bind": true, "timeout": true}
+
 // serverConfig builds stage 2's server.Config from the settings. notes are
 // warnings about settings stage 3 stores but does not act on yet.
 //
@@ -115,6 +120,13 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 	if len(cfg.Bind) > 1 {
 		notes = append(notes, fmt.Sprintf("bind: stage 3 serves the first address, %s; %s are served from a later stage",
 			cfg.Bind[0], strings.Join(cfg.Bind[1:], ", ")))
+	}
+	// Every other setting of a later stage that was given is noted too, so
+	// that a pidfile or a certificate that does nothing yet is not missed.
+	for _, s := range config.All() {
+		if _, src, _ := cfg.Value(s.Name); s.Stage == 0 && src.Kind != config.FromDefault && !notedApart[s.Name] {
+			notes = append(notes, fmt.Sprintf("%s (%s): acts from a later stage; stage 3 stores it and does nothing with it yet", s.Name, src))
+		}
 	}
 	return server.Config{
 		Bind:            first.Address,
