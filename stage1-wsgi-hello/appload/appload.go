@@ -1,6 +1,7 @@
 package appload
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,11 @@ var ErrUnknownGoApp = errors.New("unknown Go app")
 //     stops its runners. Errors are pyapp's (a *pyapp.LoadError when the app
 //     cannot be loaded).
 func Load(spec string, opts pyapp.Options) (wsgi.App, io.Closer, error) {
+	return LoadContext(context.Background(), spec, opts)
+}
+
+// LoadContext is Load giving up when ctx is done (see pyapp.LoadContext).
+func LoadContext(ctx context.Context, spec string, opts pyapp.Options) (wsgi.App, io.Closer, error) {
 	if name, ok := strings.CutPrefix(spec, GoPrefix); ok {
 		app, found := goapps.Lookup(name)
 		if !found {
@@ -33,7 +39,7 @@ func Load(spec string, opts pyapp.Options) (wsgi.App, io.Closer, error) {
 		}
 		return app, nopCloser{}, nil
 	}
-	app, err := pyapp.Load(spec, opts)
+	app, err := pyapp.LoadContext(ctx, spec, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package pyapp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,6 +24,7 @@ type App struct {
 	runners []*runner      // guarded by mu: every runner, for pick, Pids and Close
 	waiting []chan *runner // guarded by mu: Calls waiting for room, oldest first (see pick)
 	closed  bool           // guarded by mu
+	closing []*runner      // guarded by mu: the runners Close or Kill stops
 }
 
 // Load starts opts.Runners runners for the app spec (gunicorn's syntax:
@@ -32,6 +34,13 @@ type App struct {
 // or ErrFactory) when the app cannot be loaded, or another error when Python
 // itself cannot be started.
 func Load(spec string, opts Options) (*App, error) {
+	return LoadContext(context.Background(), spec, opts)
+}
+
+// LoadContext is Load that gives up when ctx is done: a server told to stop
+// while a slow app (Django) is still importing. The runners started so far
+// are killed, and the error wraps ctx.Err().
+func LoadContext(ctx context.Context, spec string, opts Options) (*App, error) {
 	o := opts.withDefaults()
 	a := &App{
 		spec: spec,
@@ -45,7 +54,7 @@ func Load(spec string, opts Options) (*App, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runners[i], errs[i] = startRunner(spec, &a.opts)
+			runners[i], errs[i] = startRunner(ctx, spec, &a.opts)
 		}()
 	}
 	wg.Wait()
@@ -96,15 +105,29 @@ func (a *App) Call(environ *wsgi.Environ, startResponse wsgi.StartResponse) (wsg
 // Close stops every runner (see runner.stop) and waits for them to exit.
 // Calls in flight fail; later Calls return ErrClosed.
 func (a *App) Close() error {
+	a.shut(false)
+	return nil
+}
+
+// Kill is Close without the courtesy: every runner is killed at once (SIGKILL),
+// whatever it is doing. A server uses it for a quick stop (INT, QUIT), or
+// when its graceful timeout has run out with requests still in the app.
+func (a *App) Kill() {
+	a.shut(true)
+}
+
+// shut marks the app closed and stops its runners, killing them if kill.
+// Kill may follow a Close that is still waiting for runners to exit: it
+// hurries them.
+func (a *App) shut(kill bool) {
 	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil
+	if !a.closed {
+		a.closed = true
+		close(a.done) // waiting Calls return ErrClosed
+		a.closing = a.runners
+		a.runners = nil
 	}
-	a.closed = true
-	close(a.done) // waiting Calls return ErrClosed
-	runners := a.runners
-	a.runners = nil
+	runners := a.closing
 	a.mu.Unlock()
 
 	var wg sync.WaitGroup
@@ -112,11 +135,13 @@ func (a *App) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.stop(false)
+			if kill {
+				_ = r.cmd.Process.Kill() // fails only if it already exited
+			}
+			r.stop(kill)
 		}()
 	}
 	wg.Wait()
-	return nil
 }
 
 // Pids returns the process ids of the current runners.
@@ -246,7 +271,7 @@ func (a *App) replaceLocked(old *runner) (*runner, error) {
 	if !old.broken() {
 		a.logf("app runner (pid %d) exited while idle (%s); starting a new one", old.pid, old.exitStatus())
 	}
-	r, err := startRunner(a.spec, &a.opts)
+	r, err := startRunner(context.Background(), a.spec, &a.opts)
 	a.mu.Lock()
 	old.replacing = false
 	if err != nil {

@@ -43,4 +43,9 @@
 // *AppError from Call or Body.Next; a runner that dies fails only the request
 // it was serving (ErrRunnerDied): the requests queued behind it had not
 // started, and a fresh runner serves them.
+//
+// Stopping: Close asks each runner to finish (its socket closes, then TERM,
+// then KILL, a couple of seconds apart); Kill kills at once, for a server
+// stopping now or whose graceful timeout ran out; LoadContext gives up a slow
+// import when its context ends.
 package pyapp

@@ -2,6 +2,7 @@ package pyapp
 
 import (
 	"bufio"
+	"context"
 	_ "embed" // runner.py
 	"errors"
 	"fmt"
@@ -64,8 +65,9 @@ type runner struct {
 }
 
 // startRunner starts a runner for spec and waits until it has imported the
-// app. It returns a *LoadError when the runner could not load the app.
-func startRunner(spec string, o *Options) (*runner, error) {
+// app. It returns a *LoadError when the runner could not load the app, and an
+// error wrapping ctx.Err() when ctx ended first (the runner is killed).
+func startRunner(ctx context.Context, spec string, o *Options) (*runner, error) {
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("start app runner: socketpair: %w", err)
@@ -112,7 +114,13 @@ func startRunner(spec string, o *Options) (*runner, error) {
 		r.waitErr = cmd.Wait()
 		close(r.exited)
 	}()
-	if err := r.handshake(spec, o.Python); err != nil {
+	abort := context.AfterFunc(ctx, func() { r.stop(true) }) // unblocks the handshake
+	err = r.handshake(spec, o.Python)
+	if !abort() { // ctx ended: the runner is being killed, whatever the handshake said
+		r.stop(true)
+		return nil, fmt.Errorf("load %s: %w", spec, context.Cause(ctx))
+	}
+	if err != nil {
 		r.stop(false)
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"gunicorn-go/stage1-wsgi-hello/appload"
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
 	"gunicorn-go/stage2-single-worker/logging"
 )
 
@@ -33,16 +34,32 @@ const (
 	defaultKeepAl = 2 * time.Second
 )
 
+// Binding an address in use is retried bindRetries times (five tries in
+// all), bindRetryDelay apart, as gunicorn does.
+const (
+	bindRetries    = 4
+	bindRetryDelay = time.Second
+)
+
 // Run is the whole life of a stage 2 server: open the logs, bind, load the
 // app, serve until a signal, and return the process's exit code.
 //
-// Signals: TERM stops gracefully (no new connections, requests in flight
-// finish, idle keep-alive connections close, at most GracefulTimeout); INT
-// and QUIT stop at once; USR1 reopens the log files, after logrotate moved
-// them. The signals gunicorn's master uses to manage workers (HUP, TTIN, TTOU,
-// USR2) are logged and otherwise ignored: a single worker has none to manage,
-// and Go's default for them (exit, or stop) would take the server down.
+// Signals are handled from the start, loading included (a Django app takes
+// a second or more to import, and systemd may stop or reload it meanwhile):
+// TERM stops gracefully (no new connections, requests in flight finish, idle
+// keep-alive connections close, at most GracefulTimeout; then the app's
+// processes are killed); INT and QUIT stop at once; USR1 reopens the log
+// files, after logrotate moved them. The signals gunicorn's master uses to
+// manage workers (HUP, TTIN, TTOU, USR2) are logged and otherwise ignored: a
+// single worker has none to manage, and Go's default for HUP (exit) and for
+// TTIN and TTOU (stop the process) would take the server down.
 func Run(cfg Config) int {
+	// Signal handlers only enqueue; the steps below take them in turn.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1,
+		syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+
 	errOut, err := logging.OpenOutput(orDefault(cfg.ErrorLog, "-"), os.Stderr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error log %s: %v\n", cfg.ErrorLog, err)
@@ -64,13 +81,13 @@ func Run(cfg Config) int {
 	if accessOut != nil {
 		defer accessOut.Close()
 	}
-	reopenLogs := func() error {
+	sh := &signalHandler{sigs: sigs, elog: elog, reopenLogs: func() error {
 		err := errOut.Reopen()
 		if accessOut != nil {
 			err = errors.Join(err, accessOut.Reopen())
 		}
 		return err
-	}
+	}}
 
 	appOpts, err := AppOptions(cfg, elog.Writer())
 	if err != nil {
@@ -83,7 +100,10 @@ func Run(cfg Config) int {
 	}
 
 	elog.Infof("Starting gunicorn-go %s", Version)
-	ln, err := listen(cfg.Bind)
+	ln, stop, err := listen(cfg.Bind, elog, sh)
+	if stop != nil {
+		return exitOnSignal(elog)
+	}
 	if err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
@@ -92,12 +112,17 @@ func Run(cfg Config) int {
 	elog.Infof("Using worker: goroutine per connection (stage 2)")
 	elog.Infof("Booting worker with pid: %d", pid)
 
-	app, closer, err := appload.Load(cfg.App, appOpts)
+	app, closer, stop, err := load(cfg.App, appOpts, sh)
+	if stop != nil {
+		ln.Close()
+		return exitOnSignal(elog)
+	}
 	if err != nil {
 		ln.Close()
 		elog.Errorf("Exception in worker process:\n%v", err)
 		elog.Infof("Worker exiting (pid: %d)", pid)
-		elog.Errorf("Reason: App failed to load.")
+		elog.Infof("Shutting down: Master")
+		elog.Infof("Reason: App failed to load.")
 		return ExitAppLoad
 	}
 	defer func() {
@@ -107,7 +132,95 @@ func Run(cfg Config) int {
 	}()
 	srv.App = app
 
-	return serveUntilSignal(srv, ln, cfg, elog, reopenLogs)
+	return serve(srv, ln, app, cfg, sh)
+}
+
+// load loads the app while handling signals. A stop signal meanwhile
+// abandons the load (the runners are killed) and is returned as stop.
+func load(spec string, opts pyapp.Options, sh *signalHandler) (app wsgi.App, closer io.Closer, stop os.Signal, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type loaded struct {
+		app    wsgi.App
+		closer io.Closer
+		err    error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		app, closer, err := appload.LoadContext(ctx, spec, opts)
+		done <- loaded{app, closer, err}
+	}()
+	for {
+		select {
+		case l := <-done:
+			return l.app, l.closer, nil, l.err
+		case s := <-sh.sigs:
+			if stop = sh.handle(s); stop != nil {
+				cancel()
+				if l := <-done; l.err == nil {
+					l.closer.Close() // loaded just before the cancel: stop it anyway
+				}
+				return nil, nil, stop, nil
+			}
+		}
+	}
+}
+
+// serve serves on ln until TERM, INT or QUIT.
+func serve(srv *Server, ln net.Listener, app wsgi.App, cfg Config, sh *signalHandler) int {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	var stop os.Signal
+	for stop == nil {
+		select {
+		case err := <-served:
+			sh.elog.Errorf("serve: %v", err)
+			return ExitError
+		case s := <-sh.sigs:
+			stop = sh.handle(s)
+		}
+	}
+	if stop == syscall.SIGTERM {
+		grace := cfg.GracefulTimeout
+		if grace <= 0 {
+			grace = defaultGrace
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			sh.elog.Warnf("%v: requests in flight were cut", err)
+			killApp(app) // what is still in the app gets no more time
+		}
+	} else {
+		srv.Close()
+		killApp(app)
+	}
+	<-served
+	sh.elog.Infof("Worker exiting (pid: %d)", pid)
+	sh.elog.Infof("Shutting down: Master")
+	return ExitOK
+}
+
+// killApp kills a Python app's runners at once; a Go app has none.
+func killApp(app wsgi.App) {
+	if p, ok := app.(*pyapp.App); ok {
+		p.Kill()
+	}
+}
+
+// exitOnSignal ends a server told to stop before it served.
+func exitOnSignal(elog *logging.ErrorLog) int {
+	elog.Infof("Shutting down: Master")
+	return ExitOK
+}
+
+// signalHandler handles the signals that do not stop the server, wherever
+// the server is in its life.
+type signalHandler struct {
+	sigs       <-chan os.Signal
+	elog       *logging.ErrorLog
+	reopenLogs func() error
 }
 
 // ignored are the signals gunicorn's master handles that a single worker has
@@ -119,55 +232,21 @@ var ignored = map[os.Signal]string{
 	syscall.SIGUSR2: "upgrading the binary in place arrives in stage 6; serving on",
 }
 
-// serveUntilSignal serves on ln until TERM, INT or QUIT, reopening the logs
-// on USR1.
-func serveUntilSignal(srv *Server, ln net.Listener, cfg Config, elog *logging.ErrorLog, reopenLogs func() error) int {
-	// Signal handlers only enqueue; this goroutine does the work.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1,
-		syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR2)
-	defer signal.Stop(sigs)
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	var sig os.Signal
-	for sig == nil {
-		select {
-		case err := <-served:
-			elog.Errorf("serve: %v", err)
-			return ExitError
-		case s := <-sigs:
-			elog.Infof("Handling signal: %s", signalName(s))
-			switch {
-			case s == syscall.SIGUSR1:
-				if err := reopenLogs(); err != nil {
-					elog.Errorf("reopening the log files: %v", err)
-				}
-			case ignored[s] != "":
-				elog.Warnf("%s: %s", signalName(s), ignored[s])
-			default:
-				sig = s
-			}
+// handle logs s and acts on it; it returns s if s asks to stop (TERM, INT,
+// QUIT), nil otherwise.
+func (h *signalHandler) handle(s os.Signal) os.Signal {
+	h.elog.Infof("Handling signal: %s", signalName(s))
+	switch {
+	case s == syscall.SIGUSR1:
+		if err := h.reopenLogs(); err != nil {
+			h.elog.Errorf("reopening the log files: %v", err)
 		}
+	case ignored[s] != "":
+		h.elog.Warnf("%s: %s", signalName(s), ignored[s])
+	default:
+		return s
 	}
-	if sig == syscall.SIGTERM {
-		grace := cfg.GracefulTimeout
-		if grace <= 0 {
-			grace = defaultGrace
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			elog.Warnf("%v: requests in flight were cut", err)
-		}
-	} else {
-		srv.Close()
-	}
-	<-served
-	elog.Infof("Worker exiting (pid: %d)", pid)
-	elog.Infof("Shutting down: Master")
-	return ExitOK
+	return nil
 }
 
 // signalNames are the signals' names as gunicorn logs them.
@@ -259,10 +338,14 @@ func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
 // otherwise: Go's "tcp" would make 0.0.0.0 (and an empty host) a dual-stack
 // socket that also answers on every IPv6 address, which an operator who
 // wrote 0.0.0.0 did not ask for.
-func listen(bind string) (net.Listener, error) {
+//
+// An address in use is tried bindRetries more times, a second apart, as
+// gunicorn does: during a restart the old server may still hold it. A stop
+// signal meanwhile is returned as stop.
+func listen(bind string, elog *logging.ErrorLog, sh *signalHandler) (ln net.Listener, stop os.Signal, err error) {
 	addr := strings.TrimPrefix(orDefault(bind, "127.0.0.1:"+defaultPort), "tcp://")
 	if strings.HasPrefix(addr, "unix:") || strings.HasPrefix(addr, "fd://") {
-		return nil, fmt.Errorf("bind %s: unix sockets and inherited fds are served from stage 5", addr)
+		return nil, nil, fmt.Errorf("bind %s: unix sockets and inherited fds are served from stage 5", addr)
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -273,14 +356,32 @@ func listen(bind string) (net.Listener, error) {
 	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
 		network = "tcp6"
 	}
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("bind %s: connection in use: %w", addr, err)
+	for try := 0; ; try++ {
+		ln, err = net.Listen(network, addr)
+		if err == nil {
+			return ln, nil, nil
 		}
-		return nil, fmt.Errorf("bind %s: %w", addr, err)
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("bind %s: %w", addr, err)
+		}
+		elog.Errorf("Connection in use: %s", addr)
+		if try == bindRetries {
+			return nil, nil, fmt.Errorf("bind %s: can't connect: %w", addr, err)
+		}
+		elog.Errorf("Retrying in 1 second.")
+		wait := time.NewTimer(bindRetryDelay)
+		for waiting := true; waiting; {
+			select {
+			case <-wait.C:
+				waiting = false
+			case s := <-sh.sigs:
+				if stop = sh.handle(s); stop != nil {
+					wait.Stop()
+					return nil, stop, nil
+				}
+			}
+		}
 	}
-	return ln, nil
 }
 
 func orDefault(s, def string) string {

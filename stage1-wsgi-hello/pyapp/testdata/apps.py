@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -200,6 +201,20 @@ def hang_before_head(environ, start_response):
     with open(environ["QUERY_STRING"], "w") as f:
         f.write(str(os.getpid()))
     time.sleep(3600)
+
+
+def stubborn(environ, start_response):
+    """hang_before_head, ignoring SIGTERM: it writes "term" to the file the
+    query names plus ".term" instead, so a test can tell a kill from a polite
+    stop."""
+    marker = environ["QUERY_STRING"]
+
+    def term(signum, frame):
+        with open(marker + ".term", "w") as f:
+            f.write("term")
+
+    signal.signal(signal.SIGTERM, term)
+    return hang_before_head(environ, start_response)
 
 
 def lazy_reader(environ, start_response):

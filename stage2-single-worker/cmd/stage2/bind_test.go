@@ -64,3 +64,45 @@ func TestBindAddressFamilies(t *testing.T) {
 		})
 	}
 }
+
+// TestBindRetriesAnAddressInUse: as gunicorn, an address in use is tried
+// five times, a second apart (a restarting server's predecessor may still
+// hold it): the server listens once it is free, and exits 1 if it never is.
+func TestBindRetriesAnAddressInUse(t *testing.T) {
+	t.Parallel()
+	occupy := func(t *testing.T) (net.Listener, string) {
+		t.Helper()
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		return ln, ln.Addr().String()
+	}
+	bin := testkit.Binary(t, "stage2-single-worker/cmd/stage2")
+	t.Run("freed", func(t *testing.T) {
+		t.Parallel()
+		ln, addr := occupy(t)
+		p := testkit.Start(t, testkit.StartOptions{}, bin, "-b", addr, "go:hello")
+		p.WaitLog("[ERROR] Retrying in 1 second.", startTimeout)
+		ln.Close()
+		if got := p.WaitListening(startTimeout); got != addr {
+			t.Fatalf("Listening at %s, want %s", got, addr)
+		}
+		s := &liveServer{Proc: p, t: t}
+		if resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 200 {
+			t.Errorf("GET / = %d, want 200", resp.StatusCode)
+		}
+	})
+	t.Run("never freed", func(t *testing.T) {
+		t.Parallel()
+		_, addr := occupy(t)
+		p := testkit.Start(t, testkit.StartOptions{}, bin, "-b", addr, "go:hello")
+		if code := p.Wait(startTimeout); code != 1 {
+			t.Errorf("exit code %d, want 1", code)
+		}
+		if n := len(p.Lines("[ERROR] Connection in use: " + addr)); n != 5 {
+			t.Errorf("%d tries logged, want 5:\n%s", n, p.Stderr.String())
+		}
+	})
+}

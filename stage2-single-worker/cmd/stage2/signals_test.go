@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gunicorn-go/shared/testkit"
 )
 
 // inFlightDelay is how long a test waits after sending a request before it
@@ -195,4 +197,105 @@ func TestWorkerSignalsDoNotStopTheServer(t *testing.T) {
 			t.Errorf("after %s: GET / = %d, want 200", sig.name, resp.StatusCode)
 		}
 	}
+}
+
+// TestSignalsWhileLoading: signals that come while the app is still being
+// imported (a big Django project takes seconds) are handled as when serving:
+// HUP and TTIN are logged and ignored, TERM stops the server at once and
+// kills the half-loaded app.
+func TestSignalsWhileLoading(t *testing.T) {
+	t.Parallel()
+	mark := filepath.Join(t.TempDir(), "importing")
+	dir, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServerWith(t, testkit.StartOptions{Env: []string{"SLOWIMPORT_MARK=" + mark}}, "--chdir", dir, "slowimport:app")
+	runner := pidFrom(t, mark)
+	for _, sig := range []struct {
+		sig  syscall.Signal
+		name string
+	}{{syscall.SIGHUP, "hup"}, {syscall.SIGTTIN, "ttin"}} {
+		s.Signal(sig.sig)
+		s.WaitLog("[WARNING] "+sig.name+": ", ioTimeout)
+		if state := procState(t, s.Pid()); state == "T" || state == "" {
+			t.Fatalf("after %s the server is in state %q", sig.name, state)
+		}
+	}
+	s.Signal(syscall.SIGTERM)
+	if code := s.Wait(ioTimeout); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	s.WaitLog("[INFO] Shutting down: Master", ioTimeout)
+	if alive(t, strconv.Itoa(runner)) {
+		t.Errorf("the runner loading the app (pid %d) outlived the server", runner)
+	}
+}
+
+// TestStopKillsTheApp: when the server stops at once (INT), or when TERM's
+// graceful timeout runs out, an app still working is killed, not asked to
+// stop and waited for: the app below ignores TERM and would hold the server
+// up.
+func TestStopKillsTheApp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		args []string
+	}{
+		{syscall.SIGINT, nil},
+		{syscall.SIGTERM, []string{"--graceful-timeout", "1"}},
+	} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			mark := filepath.Join(t.TempDir(), "serving")
+			s := startServer(t, append(tc.args, testApps(t, "stubborn")...)...)
+			busy := s.dial()
+			write(t, busy, "GET /?mark="+mark+" HTTP/1.1\r\nHost: x\r\n\r\n")
+			runner := pidFrom(t, mark)
+			s.Signal(tc.sig)
+			if code := s.Wait(ioTimeout); code != 0 {
+				t.Errorf("exit code %d, want 0", code)
+			}
+			if alive(t, strconv.Itoa(runner)) {
+				t.Errorf("the app's runner (pid %d) outlived the server", runner)
+			}
+			if _, err := os.Stat(mark + ".term"); err == nil {
+				t.Errorf("the app was sent TERM and waited for; it must be killed")
+			}
+		})
+	}
+}
+
+// pidFrom waits until a test app has written its pid to path, and returns it.
+func pidFrom(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			pid, err := strconv.Atoi(string(b))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid in %s after %v", path, startTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// procState is a process's state letter from /proc ("S", "T" for stopped),
+// "" when it is gone.
+func procState(t *testing.T, pid int) string {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
 }

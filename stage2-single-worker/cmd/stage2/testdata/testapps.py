@@ -3,6 +3,8 @@
 Each is the smallest app that puts one server behaviour to the test.
 """
 import hashlib
+import os
+import signal
 import time
 from urllib.parse import parse_qs
 from wsgiref.validate import validator
@@ -76,6 +78,25 @@ def slow(environ, start_response):
     body = b"slow done\n"
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def stubborn(environ, start_response):
+    """Never answers, and ignores TERM. It writes its pid to the file ?mark=
+    names, and "term" to that name plus ".term" if it gets a SIGTERM, so that a
+    test can tell a kill from a polite stop."""
+    mark = _query(environ, "mark")
+
+    def term(signum, frame):
+        with open(mark + ".term", "w") as f:
+            f.write("term")
+
+    signal.signal(signal.SIGTERM, term)
+    with open(mark + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(mark + ".tmp", mark)
+    parent = os.getppid()
+    while os.getppid() == parent:  # a killed test leaves no orphan
+        time.sleep(0.01)
 
 
 def status(environ, start_response):

@@ -1,0 +1,94 @@
+package pyapp
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"gunicorn-go/shared/testkit"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+)
+
+// TestLoadContextCancelled: a server told to stop while the app is still
+// importing gives up the load, and the runner does not outlive it.
+func TestLoadContextCancelled(t *testing.T) {
+	mark := filepath.Join(t.TempDir(), "importing")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	loaded := make(chan error, 1)
+	go func() {
+		app, err := LoadContext(ctx, "slowload:app", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Env: []string{"SLOWLOAD_MARK=" + mark}})
+		if app != nil {
+			app.Close()
+		}
+		loaded <- err
+	}()
+	waitFile(t, mark)
+	pid := pidIn(t, mark)
+	cancel()
+	select {
+	case err := <-loaded:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("LoadContext after cancel: %v, want context.Canceled", err)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("LoadContext did not return after cancel")
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("runner %d still there after the load was cancelled (kill 0: %v)", pid, err)
+	}
+	if _, err := os.Stat(mark + ".term"); err == nil {
+		t.Errorf("the runner was sent TERM and waited for; a cancelled load kills it")
+	}
+}
+
+// TestKillDoesNotWait: Kill stops a runner stuck in the app at once, without
+// the SIGTERM and grace that Close gives it, and the call in flight fails.
+func TestKillDoesNotWait(t *testing.T) {
+	app := load(t, "apps:router", Options{})
+	marker := filepath.Join(t.TempDir(), "stuck")
+	called := make(chan error, 1)
+	go func() {
+		_, err := app.Call(request("GET", "/stubborn?"+marker, nil), func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
+		called <- err
+	}()
+	waitFile(t, marker)
+	pid := pidIn(t, marker)
+	app.Kill()
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("runner %d still there after Kill (kill 0: %v)", pid, err)
+	}
+	if _, err := os.Stat(marker + ".term"); err == nil {
+		t.Errorf("Kill sent TERM and waited; it must kill at once")
+	}
+	select {
+	case err := <-called:
+		if err == nil {
+			t.Error("the call in flight succeeded after Kill")
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("the call in flight did not return after Kill")
+	}
+	if _, err := app.Call(request("GET", "/echo", nil), nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Call after Kill: %v, want ErrClosed", err)
+	}
+}
+
+// pidIn reads the pid a test app wrote to path, waiting until it is whole.
+func pidIn(t *testing.T, path string) int {
+	t.Helper()
+	pid := 0
+	waitFor(t, "a pid in "+path, func() bool {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			pid, err = strconv.Atoi(string(b))
+		}
+		return err == nil
+	})
+	return pid
+}
