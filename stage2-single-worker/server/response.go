@@ -38,8 +38,9 @@ type response struct {
 
 	status        string
 	code          int
-	headers       []wsgi.Header
-	contentLength int64 // from the app's Content-Length, -1 when absent
+	server        string        // the app's own Server header, if it sent one
+	headers       []wsgi.Header // the app's headers, less those the server owns
+	contentLength int64         // from the app's Content-Length, -1 when absent
 	chunked       bool
 	noBody        bool // HEAD, 1xx, 204, 304: no body on the wire
 	written       int64
@@ -82,7 +83,7 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 	if err != nil {
 		return nil, err
 	}
-	r.headers = r.headers[:0]
+	r.headers, r.server = r.headers[:0], ""
 	r.contentLength = -1
 	for _, h := range headers {
 		if err := checkHeader(h); err != nil {
@@ -108,6 +109,14 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 			continue
 		case wsgi.IsHopByHop(h.Name):
 			r.c.s.ErrorLog.Debugf("dropping hop-by-hop response header %s set by the app", h.Name)
+			continue
+		case strings.EqualFold(h.Name, "Date"):
+			// The server dates every response; two Dates would contradict.
+			continue
+		case strings.EqualFold(h.Name, "Server"):
+			// One Server header: the app's, when it names itself (gunicorn
+			// drops it; letting the app hide the server's version is kinder).
+			r.server = h.Value
 			continue
 		}
 		r.headers = append(r.headers, h)
@@ -229,7 +238,9 @@ func (r *response) sendHead(empty bool) {
 	bw.WriteString(r.c.req.Proto)
 	bw.WriteByte(' ')
 	bw.WriteString(r.status)
-	bw.WriteString("\r\nServer: " + Software + "\r\nDate: ")
+	bw.WriteString("\r\nServer: ")
+	bw.WriteString(orDefault(r.server, Software))
+	bw.WriteString("\r\nDate: ")
 	bw.WriteString(dates.now())
 	if r.keepAlive {
 		bw.WriteString("\r\nConnection: keep-alive\r\n")

@@ -91,3 +91,18 @@ func TestResponseNoBodyStatuses(t *testing.T) {
 		})
 	}
 }
+
+// TestAppServerAndDateHeaders: a response carries one Server and one Date.
+// The app's Server replaces the server's; the app's Date is dropped, since
+// the server dates every response.
+func TestAppServerAndDateHeaders(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, testApps(t, "own_headers")...)
+	resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+	if got := resp.Header.Values("Server"); len(got) != 1 || got[0] != "myapp/1.0" {
+		t.Errorf("Server headers %q, want the app's alone:\n%s", got, resp.Head)
+	}
+	if got := resp.Header.Values("Date"); len(got) != 1 || strings.Contains(got[0], "2001") {
+		t.Errorf("Date headers %q, want the server's alone:\n%s", got, resp.Head)
+	}
+}

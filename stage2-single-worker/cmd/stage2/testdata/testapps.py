@@ -105,3 +105,11 @@ def status(environ, start_response):
     code = _query(environ, "code", "200")
     start_response(code + " Test", [("Content-Type", "text/plain")])
     return [b"a body the server must drop for 204 and 304\n"]
+
+
+def own_headers(environ, start_response):
+    """Names itself in a Server header and dates its answer in 2001: the
+    server keeps the app's Server and its own Date, one of each."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Server", "myapp/1.0"),
+                              ("Date", "Mon, 01 Jan 2001 00:00:00 GMT")])
+    return [b"mine\n"]
