@@ -15,7 +15,7 @@ type Config struct {
 	Python          string        // interpreter for Python apps; see pyapp.Interpreter
 	PythonPath      []string      // directories prepended to sys.path
 	Env             []string      // KEY=VALUE pairs set in the environment before loading the app
-	KeepAlive       time.Duration // idle time before a keep-alive connection is closed
+	KeepAlive       time.Duration // idle time before a keep-alive connection is closed; 2 s when zero; negative: keep-alive off
 	Timeout         time.Duration // longest wait for a request head, a body read or a write; 30 s when zero
 	GracefulTimeout time.Duration // how long TERM waits for requests in flight
 	Limits          http1.Limits  // request line and header limits

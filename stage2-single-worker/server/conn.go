@@ -162,7 +162,7 @@ func (c *conn) serveRequest() bool {
 	}
 	defer c.input.release(s)
 
-	keepAlive := req.KeepAlive && !s.closing()
+	keepAlive := req.KeepAlive && s.KeepAlive >= 0 && !s.closing()
 	if err := c.buildEnviron(); err != nil {
 		c.refuse(err)
 		return false

@@ -30,7 +30,7 @@ var ErrServerClosed = errors.New("server: closed")
 type Server struct {
 	App       wsgi.App
 	Limits    http1.Limits
-	KeepAlive time.Duration      // idle time allowed between requests on a connection
+	KeepAlive time.Duration      // idle time allowed between requests on a connection; negative turns keep-alive off
 	Timeout   time.Duration      // time allowed for a request head, for each body read, and for each write
 	ErrorLog  *logging.ErrorLog  // required
 	AccessLog *logging.AccessLog // nil: no access log

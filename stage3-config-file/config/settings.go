@@ -165,9 +165,12 @@ var table = []Setting{
 	},
 	{
 		Name: "timeout", Section: SectionWorkers, Flags: []string{"-t", "--timeout"}, Meta: "INT",
-		Kind: KindInt, Default: 30, Expect: expectNonNegative, check: atLeast(0),
-		Help:  "Seconds a worker may stay silent before it is killed and restarted.",
-		Doc:   "A worker busy with one request longer than this is considered stuck. 0 disables the check.",
+		Kind: KindInt, Default: 30, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Help: "Seconds a worker may stay silent before it is killed and restarted.",
+		Doc: "A worker busy with one request longer than this is considered stuck (from stage 4, which runs " +
+			"workers); 0 disables that check. From stage 2 it also bounds each wait on a client: for a request " +
+			"head, for each read of a body, for each write. There 0 keeps the bound at 30 s, since a server " +
+			"without one can be held open by clients that send nothing.",
 		field: func(s *Settings) any { return &s.Timeout },
 	},
 	{
@@ -180,8 +183,9 @@ var table = []Setting{
 	{
 		Name: "keepalive", Section: SectionWorkers, Flags: []string{"--keep-alive"}, Meta: "INT",
 		Kind: KindInt, Default: 2, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
-		Help:  "Seconds to wait for the next request on a keep-alive connection.",
-		Doc:   "Behind a load balancer, a value higher than the balancer's idle timeout avoids reset connections.",
+		Help: "Seconds to wait for the next request on a keep-alive connection.",
+		Doc: "Behind a load balancer, a value higher than the balancer's idle timeout avoids reset connections. " +
+			"0 turns keep-alive off: every response closes its connection.",
 		field: func(s *Settings) any { return &s.KeepAlive },
 	},
 

@@ -23,6 +23,20 @@ func TestKeepAliveTimeout(t *testing.T) {
 	expectClosed(t, nc, br)
 }
 
+// TestKeepAliveZeroIsOff: --keep-alive 0 turns keep-alive off, as in
+// gunicorn: every response says Connection: close, and the connection closes.
+func TestKeepAliveZeroIsOff(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--keep-alive", "0", "go:hello")
+	nc := s.dial()
+	br := bufio.NewReader(nc)
+	write(t, nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp := readResponse(t, br, "GET"); !resp.headerLine("Connection", "close") {
+		t.Errorf("with --keep-alive 0 the response keeps the connection:\n%s", resp.Head)
+	}
+	expectClosed(t, nc, br)
+}
+
 // TestHTTP10KeepAlive checks that an HTTP/1.0 client asking for keep-alive
 // gets it when the response has a Content-Length, and that one which does
 // not ask has its connection closed.

@@ -30,7 +30,7 @@ func main() {
 	fs.StringVar(&cfg.Bind, "bind", "127.0.0.1:8000", "the socket to bind, HOST:PORT")
 	fs.StringVar(&cfg.Chdir, "chdir", "", "change to this directory before loading the app")
 	fs.StringVar(&cfg.Python, "python", "", "Python interpreter for Python apps (default $VIRTUAL_ENV/bin/python, else python3)")
-	keepAlive := fs.Int("keep-alive", 2, "seconds to wait for the next request on a keep-alive connection")
+	keepAlive := fs.Int("keep-alive", 2, "seconds to wait for the next request on a keep-alive connection (0: keep-alive off)")
 	graceful := fs.Int("graceful-timeout", 30, "seconds TERM waits for requests in flight")
 	timeout := fs.Int("timeout", 30, "seconds allowed for a request head, for each body read and for each write")
 	fs.StringVar(&cfg.AccessLog, "access-logfile", "", "access log file, - for stdout (default: none)")
@@ -50,6 +50,9 @@ func main() {
 	}
 	cfg.App = fs.Arg(0)
 	cfg.KeepAlive = time.Duration(*keepAlive) * time.Second
+	if *keepAlive <= 0 {
+		cfg.KeepAlive = -1 // gunicorn's 0: every response closes its connection
+	}
 	cfg.GracefulTimeout = time.Duration(*graceful) * time.Second
 	cfg.Timeout = time.Duration(*timeout) * time.Second
 	os.Exit(server.Run(cfg))

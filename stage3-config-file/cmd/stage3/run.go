@@ -95,10 +95,8 @@ func openErrorLog(cfg *config.Config, stderr io.Writer) (*logging.ErrorLog, func
 	return logging.NewErrorLog(out, level), func() { out.Close() }, nil
 }
 
-// notedApart are the later-stage settings serverConfig has its own note for,
-// or passes on: timeout bounds stage 2's reads and writes until the arbiter
-// uses it to kill a silent worker.
-var notedApart = map[string]bool{"workers": true, "bind": true, "timeout": true}
+// notedApart are the later-stage settings serverConfig has its own note for.
+var notedApart = map[string]bool{"workers": true, "bind": true}
 
 // serverConfig builds stage 2's server.Config from the settings. notes are
 // warnings about settings stage 3 stores but does not act on yet.
@@ -135,7 +133,7 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 		Python:          cfg.Python,
 		PythonPath:      cfg.PythonPath,
 		Env:             append(slices.Clone(cfg.FileEnv), cfg.RawEnv...), // raw_env wins
-		KeepAlive:       seconds(cfg.KeepAlive),
+		KeepAlive:       keepAlive(cfg.KeepAlive),
 		Timeout:         seconds(cfg.Timeout),
 		GracefulTimeout: seconds(cfg.GracefulTimeout),
 		Limits: http1.Limits{
@@ -152,6 +150,15 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// keepAlive is the keepalive setting as server.Config wants it: gunicorn's 0
+// turns keep-alive off, which server.Config spells negative.
+func keepAlive(n int) time.Duration {
+	if n <= 0 {
+		return -1
+	}
+	return seconds(n)
+}
 
 // checkApp is --check-config's second half: import the app as the server
 // would, then stop it. 0 when it loads, 1 with the reason when not.
