@@ -26,7 +26,7 @@ type Record struct {
 	User       string                   // from basic auth, or ""
 	ReqHeader  func(name string) string // request header by name, any case
 	RespHeader func(name string) string // response header by name, any case
-	Environ    func(key string) string  // environ variable, for %({KEY}e)s
+	Environ    func(key string) string  // WSGI environ variable, any case, for %({KEY}e)s
 }
 
 // AccessLog is gunicorn's access log. Its methods are safe for concurrent use.
@@ -117,7 +117,9 @@ func (a *AccessLog) value(name string, r *Record) string {
 	case "u":
 		return orDash(r.User)
 	case "t":
-		return "[" + r.Start.Format("02/Jan/2006:15:04:05 -0700") + "]"
+		// When the request ended, as gunicorn logs it, so that lines are in
+		// the order they are written.
+		return "[" + r.Start.Add(r.Duration).Format("02/Jan/2006:15:04:05 -0700") + "]"
 	case "r":
 		return r.Method + " " + r.RawURI + " " + r.Proto
 	case "s":

@@ -45,7 +45,8 @@ func TestAccessLogAtoms(t *testing.T) {
 	tests := []struct {
 		format, want string
 	}{
-		{DefaultAccessFormat, `10.0.0.7 - alice [27/Nov/2026:10:40:28 +0100] "GET /a%20b?x=1 HTTP/1.1" 200 26 "http://ref.example/" "curl/8.0"`},
+		// %(t)s is when the request ended (Start + 1.5 s), as gunicorn logs it.
+		{DefaultAccessFormat, `10.0.0.7 - alice [27/Nov/2026:10:40:29 +0100] "GET /a%20b?x=1 HTTP/1.1" 200 26 "http://ref.example/" "curl/8.0"`},
 		{"%(m)s %(U)s %(q)s %(H)s", "GET /a b x=1 HTTP/1.1"},
 		{"%(b)s %(B)s", "26 26"},
 		{"%(T)s %(D)s %(M)s %(L)s", "1 1500000 1500 1.500000"},
@@ -80,7 +81,7 @@ func TestAccessLogEmptyValues(t *testing.T) {
 	r := record()
 	r.User, r.BodyBytes, r.ReqHeader = "", 0, nil
 	log.Log(r)
-	want := `10.0.0.7 - - [27/Nov/2026:10:40:28 +0100] "GET /a%20b?x=1 HTTP/1.1" 200 - "-" "-"` + "\n"
+	want := `10.0.0.7 - - [27/Nov/2026:10:40:29 +0100] "GET /a%20b?x=1 HTTP/1.1" 200 - "-" "-"` + "\n"
 	if buf.String() != want {
 		t.Errorf("got  %q\nwant %q", buf.String(), want)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -261,13 +262,24 @@ func (c *conn) logAccess(start time.Time) {
 			return v
 		},
 		RespHeader: r.header,
-		Environ: func(key string) string {
-			if v, ok := c.env.Get(key); ok {
-				return v
-			}
-			return os.Getenv(key)
-		},
+		Environ:    c.environValue,
 	})
+}
+
+// environValue is the request's environ variable key, in any case, for the
+// access log's %({key}e)s; "" when there is none. As in gunicorn, only the
+// WSGI environ is read, never the server's own environment, which may hold
+// secrets.
+func (c *conn) environValue(key string) string {
+	for _, v := range c.env.Vars {
+		if strings.EqualFold(v.Key, key) {
+			return v.Value
+		}
+	}
+	if strings.EqualFold(key, "wsgi.url_scheme") {
+		return c.env.URLScheme
+	}
+	return ""
 }
 
 func (c *conn) pathInfo() string {

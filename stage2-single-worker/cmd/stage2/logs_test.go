@@ -172,3 +172,16 @@ func readFile(path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
 }
+
+// TestAccessLogEnvironAtom: %({KEY}e)s reads the request's WSGI environ in
+// any case, as gunicorn does, and never the server's own environment.
+func TestAccessLogEnvironAtom(t *testing.T) {
+	t.Parallel()
+	format := "%({PATH_INFO}e)s|%({path_info}e)s|%({HOME}e)s|%({raw_uri}e)s|%({wsgi.url_scheme}e)s"
+	s := startServerWith(t, testkit.StartOptions{Env: []string{"HOME=/secret/home"}}, "--access-logfile", "-", "--access-logformat", format, "go:hello")
+	s.roundTrip("GET /x?y HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+	want := "/x|/x|-|/x?y|http"
+	if lines := waitLines(t, s.Stdout.String, want, 1); len(lines) != 1 || lines[0] != want {
+		t.Errorf("access log: want the line %q, got %q\n%s", want, lines, s.Stdout.String())
+	}
+}
