@@ -301,8 +301,12 @@ func (a *App) isClosed() bool {
 	}
 }
 
-// logf writes one line to the error log. A failing error log has nowhere to
-// report to, so its error is dropped.
+// logf hands one note to Options.Log, or writes it to the error log. A
+// failing error log has nowhere to report to, so its error is dropped.
 func (a *App) logf(format string, args ...any) {
+	if a.opts.Log != nil {
+		a.opts.Log(fmt.Sprintf(format, args...))
+		return
+	}
 	_, _ = fmt.Fprintf(a.opts.ErrorLog, "pyapp: "+format+"\n", args...)
 }

@@ -19,10 +19,14 @@ type Options struct {
 	PythonPath []string
 	// Env holds KEY=VALUE entries added to the runners' environment.
 	Env []string
-	// ErrorLog receives wsgi.errors text when a request's Environ has no
-	// Errors writer, pyapp's own notes (a runner restarted), and, with
-	// CaptureOutput, the runners' stdout and stderr. Nil means os.Stderr.
+	// ErrorLog receives, as written, wsgi.errors text when a request's
+	// Environ has no Errors writer and, with CaptureOutput, the runners'
+	// stdout and stderr. Nil means os.Stderr.
 	ErrorLog io.Writer
+	// Log receives pyapp's own notes (a runner died and was replaced), one
+	// message each, without a newline. Nil writes them to ErrorLog as lines
+	// starting "pyapp: ".
+	Log func(msg string)
 	// Runners is how many runner processes serve requests, each one request
 	// at a time with more queued behind it (see pipeline.go). 0 means 1.
 	Runners int

@@ -81,16 +81,18 @@ func (e *ErrorLog) Warnf(format string, args ...any) { e.Logf(Warning, format, a
 // Errorf logs at ERROR.
 func (e *ErrorLog) Errorf(format string, args ...any) { e.Logf(Error, format, args...) }
 
-// Writer returns an io.Writer whose writes become ERROR lines: wsgi.errors and
-// captured app output go through it. Each Write is one message.
-func (e *ErrorLog) Writer() io.Writer { return errorWriter{e} }
+// Stream returns an io.Writer that puts text in the error log as it is, with
+// no log line's prefix, whatever the level: what an app writes to
+// wsgi.errors and, with capture_output, to its stdout and stderr, which
+// gunicorn passes on unchanged. An app's own logging carries its own
+// timestamps and levels; a second prefix would only garble it, and stamping
+// each print as ERROR would set off alerts. Each Write reaches the log whole.
+func (e *ErrorLog) Stream() io.Writer { return streamWriter{e.out} }
 
-type errorWriter struct{ e *ErrorLog }
+type streamWriter struct{ out *Output }
 
-func (w errorWriter) Write(p []byte) (int, error) {
-	if s := strings.TrimRight(string(p), "\n"); s != "" {
-		w.e.Logf(Error, "%s", s)
-	}
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.out.WriteLine(p)
 	return len(p), nil
 }
 

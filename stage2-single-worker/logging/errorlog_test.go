@@ -20,7 +20,8 @@ func TestErrorLogLines(t *testing.T) {
 	log.Infof("Listening at: http://%s (%d)", "127.0.0.1:8000", 5102)
 	log.Warnf("careful")
 	log.Errorf("Error handling request /\nTraceback (most recent call last):\nValueError: boom\n")
-	fmt.Fprint(log.Writer(), "from wsgi.errors\n")
+	fmt.Fprint(log.Stream(), "from wsgi.errors, as written\n")
+	log.Stream().Write([]byte("a print()\n"))
 
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	want := []struct{ level, msg string }{
@@ -29,7 +30,8 @@ func TestErrorLogLines(t *testing.T) {
 		{"ERROR", "Error handling request /"},
 		{"", "Traceback (most recent call last):"},
 		{"", "ValueError: boom"},
-		{"ERROR", "from wsgi.errors"},
+		{"", "from wsgi.errors, as written"},
+		{"", "a print()"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), buf.String())

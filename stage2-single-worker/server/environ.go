@@ -83,7 +83,7 @@ func (c *conn) buildEnviron() error {
 	}
 
 	env.Input = c.input.reader()
-	env.Errors = s.ErrorLog.Writer()
+	env.Errors = s.ErrorLog.Stream()
 	env.URLScheme = s.scheme()
 	env.Multithread = s.Multithread
 	env.Multiprocess = s.Multiprocess

@@ -89,11 +89,12 @@ func Run(cfg Config) int {
 		return err
 	}}
 
-	appOpts, err := AppOptions(cfg, elog.Writer())
+	appOpts, err := AppOptions(cfg, elog.Stream())
 	if err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
 	}
+	appOpts.Log = func(msg string) { elog.Warnf("%s", msg) }
 	if err := applyEnv(cfg); err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
@@ -314,7 +315,8 @@ func applyEnv(cfg Config) error {
 // AppOptions says how to run cfg's app when it is a Python one: the
 // interpreter, paths, environment and output capture that both the server
 // and stage 3's --check-config use. A relative Chdir is taken from the
-// current directory, so call it before changing directory.
+// current directory, so call it before changing directory. errorLog receives
+// the app's wsgi.errors text and captured output as written.
 func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
 	chdir, err := filepath.Abs(cfg.Chdir) // "" is the current directory
 	if err != nil {

@@ -185,3 +185,38 @@ func TestAccessLogEnvironAtom(t *testing.T) {
 		t.Errorf("access log: want the line %q, got %q\n%s", want, lines, s.Stdout.String())
 	}
 }
+
+// TestAppOutputIsPassedOn: what the app writes to wsgi.errors reaches the
+// error log as written, as in gunicorn, not stamped as an ERROR line; with
+// --capture-output its stdout and stderr join it, and without they are the
+// server's own.
+func TestAppOutputIsPassedOn(t *testing.T) {
+	t.Parallel()
+	for _, capture := range []bool{false, true} {
+		t.Run(fmt.Sprintf("capture %v", capture), func(t *testing.T) {
+			t.Parallel()
+			args := testApps(t, "chatty")
+			if capture {
+				args = append([]string{"--capture-output"}, args...)
+			}
+			s := startServer(t, args...)
+			if resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 200 {
+				t.Fatalf("GET / = %d", resp.StatusCode)
+			}
+			wantErr, wantOut := []string{"to wsgi.errors", "to stderr"}, []string{"to stdout"}
+			if capture {
+				wantErr, wantOut = []string{"to wsgi.errors", "to stdout", "to stderr"}, nil
+			}
+			for _, line := range wantErr {
+				if got := waitLines(t, s.Stderr.String, line, 1); len(got) != 1 || got[0] != line {
+					t.Errorf("error log: want the line %q as written, got %q", line, got)
+				}
+			}
+			for _, line := range wantOut {
+				if got := waitLines(t, s.Stdout.String, line, 1); len(got) != 1 || got[0] != line {
+					t.Errorf("stdout: want the line %q, got %q", line, got)
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ Each is the smallest app that puts one server behaviour to the test.
 import hashlib
 import os
 import signal
+import sys
 import time
 from urllib.parse import parse_qs
 from wsgiref.validate import validator
@@ -113,3 +114,12 @@ def own_headers(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Server", "myapp/1.0"),
                               ("Date", "Mon, 01 Jan 2001 00:00:00 GMT")])
     return [b"mine\n"]
+
+
+def chatty(environ, start_response):
+    """Writes a line to wsgi.errors, one to stdout and one to stderr."""
+    environ["wsgi.errors"].write("to wsgi.errors\n")
+    print("to stdout", flush=True)
+    print("to stderr", file=sys.stderr, flush=True)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"said\n"]
