@@ -24,4 +24,9 @@ type Config struct {
 	ErrorLog        string        // "-" for stderr, else a file
 	LogLevel        string        // debug, info, warning, error, critical
 	CaptureOutput   bool          // send the app's stdout/stderr to the error log
+	// ForwardedAllowIPs and SecureSchemeHeaders say which proxies may tell
+	// the request's scheme, and how (see Server); nil means gunicorn's
+	// defaults, DefaultForwardedAllowIPs and DefaultSecureSchemeHeaders.
+	ForwardedAllowIPs   []string
+	SecureSchemeHeaders map[string]string
 }

@@ -33,6 +33,7 @@ type conn struct {
 
 	// Per-connection facts, computed once.
 	remoteAddr, remotePort string
+	trustedProxy           bool // the peer may set the scheme (see forwarded.go)
 	serverName, serverPort string
 	keys                   map[string]string // header name -> environ key, e.g. "User-Agent" -> "HTTP_USER_AGENT"
 }

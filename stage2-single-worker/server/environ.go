@@ -17,6 +17,7 @@ func varOf(key, value string) wsgi.Var { return wsgi.Var{Key: key, Value: value}
 func (c *conn) learnAddrs() {
 	c.remoteAddr, c.remotePort = splitAddr(c.nc.RemoteAddr())
 	c.serverName, c.serverPort = splitAddr(c.nc.LocalAddr())
+	c.trustedProxy = c.s.proxies().trusts(c.remoteAddr)
 	c.keys = make(map[string]string, 16)
 }
 
@@ -62,10 +63,16 @@ func (c *conn) buildEnviron() error {
 	if c.remotePort != "" {
 		env.Vars = append(env.Vars, varOf("REMOTE_PORT", c.remotePort))
 	}
+	scheme := s.scheme()
+	if c.trustedProxy {
+		if scheme, err = s.proxies().scheme(req, scheme); err != nil {
+			return err
+		}
+	}
 	name, port := c.serverName, c.serverPort
 	if port == "" {
 		// A unix socket: the server's name and port come from the Host header.
-		name, port = hostPort(req.Host, s.scheme())
+		name, port = hostPort(req.Host, scheme)
 	}
 	env.Vars = append(env.Vars, varOf("SERVER_NAME", name), varOf("SERVER_PORT", port))
 
@@ -84,7 +91,7 @@ func (c *conn) buildEnviron() error {
 
 	env.Input = c.input.reader()
 	env.Errors = s.ErrorLog.Stream()
-	env.URLScheme = s.scheme()
+	env.URLScheme = scheme
 	env.Multithread = s.Multithread
 	env.Multiprocess = s.Multiprocess
 	env.RunOnce = false

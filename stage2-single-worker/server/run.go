@@ -272,6 +272,15 @@ func newServer(cfg Config, elog *logging.ErrorLog) (*Server, *logging.Output, er
 		Timeout:    cfg.Timeout,
 		ErrorLog:   elog,
 		ScriptName: strings.TrimRight(os.Getenv("SCRIPT_NAME"), "/"),
+
+		ForwardedAllowIPs:   cfg.ForwardedAllowIPs,
+		SecureSchemeHeaders: cfg.SecureSchemeHeaders,
+	}
+	if srv.ForwardedAllowIPs == nil {
+		srv.ForwardedAllowIPs = DefaultForwardedAllowIPs
+	}
+	if srv.SecureSchemeHeaders == nil {
+		srv.SecureSchemeHeaders = DefaultSecureSchemeHeaders
 	}
 	if srv.KeepAlive == 0 {
 		srv.KeepAlive = defaultKeepAl

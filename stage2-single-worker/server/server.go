@@ -39,12 +39,21 @@ type Server struct {
 	ScriptName string
 	// URLScheme is wsgi.url_scheme; "http" when empty.
 	URLScheme string
+	// ForwardedAllowIPs are the peers (addresses or networks, "*" for any)
+	// whose SecureSchemeHeaders are believed: such a header with its value
+	// makes wsgi.url_scheme https (see forwarded.go). With either empty, no
+	// header is believed.
+	ForwardedAllowIPs   []string
+	SecureSchemeHeaders map[string]string
 	// Multiprocess and Multithread are copied into the environ of every request.
 	Multiprocess, Multithread bool
 	// SpoolThreshold is the largest request body kept in memory; larger
 	// bodies go to a temporary file in TempDir. 1 MiB when zero.
 	SpoolThreshold int64
 	TempDir        string
+
+	trustOnce sync.Once
+	trust     *proxyTrust
 
 	mu        sync.Mutex // guards listeners and conns, and shutting's changes
 	listeners map[net.Listener]struct{}
@@ -60,6 +69,12 @@ func (s *Server) spoolThreshold() int64 {
 		return s.SpoolThreshold
 	}
 	return 1 << 20
+}
+
+// proxies returns ForwardedAllowIPs and SecureSchemeHeaders, parsed once.
+func (s *Server) proxies() *proxyTrust {
+	s.trustOnce.Do(func() { s.trust = newProxyTrust(s.ForwardedAllowIPs, s.SecureSchemeHeaders) })
+	return s.trust
 }
 
 func (s *Server) timeout() time.Duration {

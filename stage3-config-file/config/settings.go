@@ -291,7 +291,7 @@ var table = []Setting{
 	{
 		Name: "forwarded_allow_ips", Section: SectionMechanics, Flags: []string{"--forwarded-allow-ips"}, Meta: "STRING",
 		Kind: KindCSV, Default: []string{"127.0.0.1", "::1"}, DefaultDoc: "$FORWARDED_ALLOW_IPS, else '127.0.0.1,::1'",
-		Expect: "IP addresses or networks, comma-separated, or '*'", check: eachNetwork,
+		Expect: "IP addresses or networks, comma-separated, or '*'", check: eachNetwork, Stage: 2,
 		Help:       "Proxies trusted to set the secure scheme headers, comma-separated; * trusts all.",
 		Doc:        "Requests from other addresses have their secure_scheme_headers ignored.",
 		envDefault: fromEnvVar("FORWARDED_ALLOW_IPS", nil),
@@ -300,10 +300,10 @@ var table = []Setting{
 	{
 		Name: "secure_scheme_headers", Section: SectionMechanics,
 		Kind: KindDict, Default: map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
-		Expect: "a dict of str to str",
-		Help:   "Headers, and their values, by which a trusted proxy says the request came over https.",
-		Doc:    "Config file only. A request from forwarded_allow_ips carrying one of them gets wsgi.url_scheme https.",
-		field:  func(s *Settings) any { return &s.SecureSchemeHeaders },
+		Expect: "a dict of str to str", Stage: 2,
+		Help:  "Headers, and their values, by which a trusted proxy says the request came over https.",
+		Doc:   "Config file only. A request from forwarded_allow_ips carrying one of them gets wsgi.url_scheme https.",
+		field: func(s *Settings) any { return &s.SecureSchemeHeaders },
 	},
 	{
 		Name: "pythonpath", Section: SectionMechanics, Flags: []string{"--pythonpath"}, Meta: "STRING",

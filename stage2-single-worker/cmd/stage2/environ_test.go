@@ -124,3 +124,40 @@ func checkVars(t *testing.T, vars, want map[string]string, absent []string) {
 		}
 	}
 }
+
+// TestForwardedScheme: behind a proxy that terminates TLS, X-Forwarded-Proto
+// from a trusted peer (by default this machine, as in gunicorn) makes
+// wsgi.url_scheme https; from an untrusted one it is ignored; two scheme
+// headers that disagree are refused.
+func TestForwardedScheme(t *testing.T) {
+	t.Parallel()
+	trusted := startServer(t, "go:echo")
+	untrusted := startServer(t, "--forwarded-allow-ips", "10.9.8.7", "go:echo")
+	tests := []struct {
+		name    string
+		s       *liveServer
+		headers string
+		status  int
+		scheme  string
+	}{
+		{"trusted https", trusted, "X-Forwarded-Proto: https\r\n", 200, "https"},
+		{"trusted, no header", trusted, "", 200, "http"},
+		{"trusted ssl", trusted, "X-Forwarded-Ssl: on\r\n", 200, "https"},
+		{"untrusted", untrusted, "X-Forwarded-Proto: https\r\n", 200, "http"},
+		{"contradictory", trusted, "X-Forwarded-Proto: https\r\nX-Forwarded-Ssl: off\r\n", 400, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := tc.s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n"+tc.headers+"\r\n", "GET")
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.status != 200 {
+				return
+			}
+			if vars, _ := environ(t, resp.Body); vars["wsgi.url_scheme"] != tc.scheme {
+				t.Errorf("wsgi.url_scheme = %q, want %q", vars["wsgi.url_scheme"], tc.scheme)
+			}
+		})
+	}
+}

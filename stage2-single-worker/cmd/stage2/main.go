@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"gunicorn-go/stage2-single-worker/http1"
@@ -38,6 +39,8 @@ func main() {
 	fs.StringVar(&cfg.ErrorLog, "error-logfile", "-", "error log file, - for stderr")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warning, error or critical")
 	fs.BoolVar(&cfg.CaptureOutput, "capture-output", false, "send the app's stdout and stderr to the error log")
+	forwarded := fs.String("forwarded-allow-ips", orEnv("FORWARDED_ALLOW_IPS", strings.Join(server.DefaultForwardedAllowIPs, ",")),
+		"proxies trusted to say the request came over https (X-Forwarded-Proto…), comma-separated; * trusts all")
 	fs.IntVar(&cfg.Limits.RequestLine, "limit-request-line", http1.DefaultLimits.RequestLine, "longest request line in bytes (0: unlimited)")
 	fs.IntVar(&cfg.Limits.Fields, "limit-request-fields", http1.DefaultLimits.Fields, "most header fields in a request")
 	fs.IntVar(&cfg.Limits.FieldSize, "limit-request-field_size", http1.DefaultLimits.FieldSize, "longest header field in bytes")
@@ -49,6 +52,7 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.App = fs.Arg(0)
+	cfg.ForwardedAllowIPs = strings.Split(*forwarded, ",")
 	cfg.KeepAlive = time.Duration(*keepAlive) * time.Second
 	if *keepAlive <= 0 {
 		cfg.KeepAlive = -1 // gunicorn's 0: every response closes its connection
@@ -56,4 +60,12 @@ func main() {
 	cfg.GracefulTimeout = time.Duration(*graceful) * time.Second
 	cfg.Timeout = time.Duration(*timeout) * time.Second
 	os.Exit(server.Run(cfg))
+}
+
+// orEnv is the environment variable name's value, or def when it is unset.
+func orEnv(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
 }

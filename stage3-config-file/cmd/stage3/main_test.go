@@ -259,14 +259,18 @@ func TestFileEnvironReachesTheApp(t *testing.T) {
 // noted when given (from any source), and not when left at their defaults.
 func TestLaterStageSettingsNoted(t *testing.T) {
 	t.Parallel()
-	args := []string{"--pid", "app.pid", "--certfile", "cert.pem", "--keyfile", "key.pem", "-w", "3", "-t", "60", "go:hello"}
+	args := []string{"--pid", "app.pid", "--certfile", "cert.pem", "--keyfile", "key.pem", "-w", "3", "-t", "60",
+		"--forwarded-allow-ips", "10.0.0.1", "go:hello"}
 	cfg, err := config.LoadWith(config.Options{Dir: t.TempDir()}, args, []string{"PATH=" + os.Getenv("PATH")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, notes, err := serverConfig(cfg)
+	sc, notes, err := serverConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"10.0.0.1"}, sc.ForwardedAllowIPs); diff != "" || sc.SecureSchemeHeaders["X-FORWARDED-PROTO"] != "https" {
+		t.Errorf("the proxy settings, which act from stage 2, were not passed on: %q %q", sc.ForwardedAllowIPs, sc.SecureSchemeHeaders)
 	}
 	want := []string{
 		"workers=3: stage 3 runs one worker; the arbiter arrives in stage 4",

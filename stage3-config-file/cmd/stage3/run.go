@@ -146,6 +146,9 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 		ErrorLog:        cfg.ErrorLog,
 		LogLevel:        cfg.LogLevel,
 		CaptureOutput:   cfg.CaptureOutput,
+
+		ForwardedAllowIPs:   cfg.ForwardedAllowIPs,
+		SecureSchemeHeaders: cfg.SecureSchemeHeaders,
 	}, notes, nil
 }
 
