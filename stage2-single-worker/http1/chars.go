@@ -15,8 +15,11 @@ var (
 	fieldChar = fieldChars()
 
 	// targetChar: what a request-target may hold: visible ASCII except '#'
-	// (a fragment is never sent, RFC 9112 §3.2). Bytes >= 0x80 must be
-	// percent-encoded.
+	// (a fragment is never sent, RFC 9112 §3.2), and bytes >= 0x80. RFC 3986
+	// wants those percent-encoded, and browsers do, but some clients send
+	// UTF-8 raw; nginx and gunicorn pass them on, and nothing is gained by
+	// refusing them: they cannot end the target or a line, and PATH_INFO
+	// gets the same bytes as from their %XX forms.
 	targetChar = targetChars()
 
 	// hostChar: reg-name characters (unreserved, pct-encoded, sub-delims;
@@ -44,8 +47,8 @@ func fieldChars() (t [256]bool) {
 }
 
 func targetChars() (t [256]bool) {
-	for c := 0x21; c < 0x7f; c++ {
-		t[c] = c != '#'
+	for c := 0x21; c < 0x100; c++ {
+		t[c] = c != '#' && c != 0x7f
 	}
 	return t
 }
