@@ -51,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var positional []string
 	for rest := args; ; {
 		if err := flags.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0 // -h, --help: the usage was asked for
+			}
 			return exitUsage
 		}
 		if rest = flags.Args(); len(rest) == 0 {

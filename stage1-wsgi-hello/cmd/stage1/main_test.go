@@ -128,6 +128,9 @@ func TestUsage(t *testing.T) {
 		t.Errorf("exit %d, want %d", code, exitUsage)
 	}
 	golden(t, "usage.golden", out)
+	if out, code := stage1(t, "--help"); code != 0 || !strings.HasPrefix(out, "usage: stage1") {
+		t.Errorf("--help: exit %d, want 0 with the usage:\n%s", code, out)
+	}
 }
 
 // TestAppFailsAtRuntime: an app that loads but fails on the request exits 1

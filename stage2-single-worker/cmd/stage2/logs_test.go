@@ -220,3 +220,15 @@ func TestAppOutputIsPassedOn(t *testing.T) {
 		})
 	}
 }
+
+// TestHelp: --help prints the usage and exits 0; an unknown flag exits 2.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	bin := testkit.Binary(t, "stage2-single-worker/cmd/stage2")
+	if out, code := testkit.Run(t, ioTimeout, "", bin, "--help"); code != 0 || !strings.HasPrefix(out, "usage: stage2") {
+		t.Errorf("--help: exit %d, want 0 with the usage:\n%s", code, out)
+	}
+	if _, code := testkit.Run(t, ioTimeout, "", bin, "--no-such-flag", "go:hello"); code != 2 {
+		t.Errorf("unknown flag: exit %d, want 2", code)
+	}
+}

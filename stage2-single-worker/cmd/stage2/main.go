@@ -10,6 +10,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -45,6 +46,9 @@ func main() {
 	fs.IntVar(&cfg.Limits.Fields, "limit-request-fields", http1.DefaultLimits.Fields, "most header fields in a request")
 	fs.IntVar(&cfg.Limits.FieldSize, "limit-request-field_size", http1.DefaultLimits.FieldSize, "longest header field in bytes")
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0) // -h, --help: the usage was asked for
+		}
 		os.Exit(2)
 	}
 	if fs.NArg() != 1 {
