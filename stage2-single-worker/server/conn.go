@@ -156,6 +156,9 @@ func (c *conn) serveRequest() bool {
 		c.refuse(err)
 		return false
 	}
+	if s.ErrorLog.Enabled(logging.Debug) {
+		s.ErrorLog.Debugf("%s %s", req.Method, req.Path) // what gunicorn's default pre_request hook logs
+	}
 
 	c.body.Reset(c.br, req, s.Limits)
 	if err := c.input.prepare(c); err != nil {

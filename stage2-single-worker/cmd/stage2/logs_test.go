@@ -138,6 +138,9 @@ func TestErrorLog(t *testing.T) {
 		read := func() string { return readFile(path) }
 		s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
 		waitLines(t, read, "Error handling request", 1)
+		if !strings.Contains(read(), "[DEBUG] GET /\n") {
+			t.Errorf("at debug level, no line for the request (gunicorn logs METHOD PATH):\n%s", read())
+		}
 		for _, line := range strings.Split(strings.TrimSpace(read()), "\n") {
 			if strings.HasPrefix(line, "[") && !errorLine.MatchString(line) {
 				t.Errorf("error log line %q is not in gunicorn's format", line)

@@ -282,3 +282,15 @@ func TestLaterStageSettingsNoted(t *testing.T) {
 		t.Errorf("notes (-want +got):\n%s", diff)
 	}
 }
+
+// TestDebugLogsTheConfiguration: at --log-level debug the server logs every
+// setting, with its source, before it starts, as gunicorn does.
+func TestDebugLogsTheConfiguration(t *testing.T) {
+	t.Parallel()
+	p := testkit.Start(t, testkit.StartOptions{Dir: t.TempDir()}, binary(t), "--log-level", "debug", "-b", "127.0.0.1:0", "go:hello")
+	p.WaitListening(startTimeout)
+	p.WaitLog("[DEBUG] Current configuration:", startTimeout)
+	if lines := p.Lines("  loglevel                 = 'debug'  # command line"); len(lines) != 1 {
+		t.Errorf("the configuration logged lacks loglevel's line:\n%s", p.Stderr.String())
+	}
+}

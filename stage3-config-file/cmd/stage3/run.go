@@ -53,6 +53,13 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		elog.Warnf("%s", w)
 	}
+	if elog.Enabled(logging.Debug) && !cfg.PrintConfig {
+		// As gunicorn at debug level: every setting, here with its source.
+		var b strings.Builder
+		if err := cfg.Print(&b); err == nil {
+			elog.Debugf("Current configuration:\n  %s", strings.ReplaceAll(strings.TrimSpace(b.String()), "\n", "\n  "))
+		}
+	}
 
 	if cfg.PrintConfig {
 		if err := cfg.Print(stdout); err != nil {
