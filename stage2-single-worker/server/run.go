@@ -101,7 +101,7 @@ func Run(cfg Config) int {
 	}
 
 	elog.Infof("Starting gunicorn-go %s", Version)
-	ln, stop, err := listen(cfg.Bind, elog, sh)
+	ln, stop, err := listen(cfg.Bind, sh)
 	if stop != nil {
 		return exitOnSignal(elog)
 	}
@@ -353,7 +353,7 @@ func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
 // An address in use is tried bindRetries more times, a second apart, as
 // gunicorn does: during a restart the old server may still hold it. A stop
 // signal meanwhile is returned as stop.
-func listen(bind string, elog *logging.ErrorLog, sh *signalHandler) (ln net.Listener, stop os.Signal, err error) {
+func listen(bind string, sh *signalHandler) (ln net.Listener, stop os.Signal, err error) {
 	addr := strings.TrimPrefix(orDefault(bind, "127.0.0.1:"+defaultPort), "tcp://")
 	if strings.HasPrefix(addr, "unix:") || strings.HasPrefix(addr, "fd://") {
 		return nil, nil, fmt.Errorf("bind %s: unix sockets and inherited fds are served from stage 5", addr)
@@ -375,11 +375,11 @@ func listen(bind string, elog *logging.ErrorLog, sh *signalHandler) (ln net.List
 		if !errors.Is(err, syscall.EADDRINUSE) {
 			return nil, nil, fmt.Errorf("bind %s: %w", addr, err)
 		}
-		elog.Errorf("Connection in use: %s", addr)
+		sh.elog.Errorf("Connection in use: %s", addr)
 		if try == bindRetries {
 			return nil, nil, fmt.Errorf("bind %s: can't connect: %w", addr, err)
 		}
-		elog.Errorf("Retrying in 1 second.")
+		sh.elog.Errorf("Retrying in 1 second.")
 		wait := time.NewTimer(bindRetryDelay)
 		for waiting := true; waiting; {
 			select {
