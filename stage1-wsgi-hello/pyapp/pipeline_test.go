@@ -221,7 +221,12 @@ func TestSlowRequestDoesNotDelayOthers(t *testing.T) {
 				fast <- fmt.Errorf("fast request %d: %w", i, r.err)
 				return
 			}
-			if pid := atoi(t, r.body()); pid == slowPid || !slices.Contains(app.Pids(), pid) {
+			pid, err := strconv.Atoi(r.body()) // not atoi(t, …): t.Fatal is for the test's goroutine
+			if err != nil {
+				fast <- fmt.Errorf("fast request %d: pid %q: %w", i, r.body(), err)
+				return
+			}
+			if pid == slowPid || !slices.Contains(app.Pids(), pid) {
 				fast <- fmt.Errorf("fast request %d served by pid %d; the slow request holds %d, runners are %v", i, pid, slowPid, app.Pids())
 				return
 			}
@@ -323,8 +328,19 @@ func TestCloseUnderLoad(t *testing.T) {
 			}
 		}()
 	}
+	stop := func(why any) { // let the goroutines end before the test does
+		app.Close()
+		wg.Wait()
+		t.Fatal(why)
+	}
 	for range 64 {
-		<-started // every goroutine is being served
+		select { // every goroutine is being served
+		case <-started:
+		case err := <-errs:
+			stop(err) // a goroutine failed before its first answer
+		case <-time.After(hangGuard):
+			stop("the goroutines did not all get a first answer")
+		}
 	}
 	if err := app.Close(); err != nil {
 		t.Fatal(err)

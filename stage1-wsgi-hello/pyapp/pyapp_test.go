@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"testing"
 	"testing/iotest"
-	"time"
 
 	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -372,12 +371,10 @@ func TestRunnerKilled(t *testing.T) {
 		marker := filepath.Join(t.TempDir(), "started")
 		done := make(chan response, 1)
 		go func() { done <- do(t, app, request("GET", "/hang_before_head?"+marker, nil)) }()
-		for {
-			if b, err := os.ReadFile(marker); err == nil && len(b) > 0 {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitFor(t, "the app to start", func() bool {
+			b, err := os.ReadFile(marker)
+			return err == nil && len(b) > 0
+		})
 		kill(t)
 		if r := <-done; !errors.Is(r.err, ErrRunnerDied) {
 			t.Errorf("Call after kill: %v", r.err)
@@ -389,9 +386,7 @@ func TestRunnerKilled(t *testing.T) {
 	t.Run("while idle", func(t *testing.T) {
 		pid := app.Pids()[0]
 		kill(t)
-		for syscall.Kill(pid, 0) == nil { // until reaped by the runner's waiter
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitFor(t, "the killed runner to be reaped", func() bool { return syscall.Kill(pid, 0) != nil })
 		if r := do(t, app, request("GET", "/echo", nil)); r.err != nil {
 			t.Errorf("request after an idle death: %v", r.err)
 		}

@@ -14,8 +14,9 @@ func TestMain(m *testing.M) {
 	before := runtime.NumGoroutine()
 	code := m.Run()
 	if code == 0 {
-		// Goroutines that were told to stop may need a moment to exit.
-		for range 100 {
+		// Goroutines that were told to stop may need a moment to exit: up to
+		// 10 s on a loaded machine, nothing when all is well.
+		for range 1000 {
 			if runtime.NumGoroutine() <= before {
 				break
 			}

@@ -137,7 +137,9 @@ func TestErrorLog(t *testing.T) {
 		s := startLoggingTo(t, path, "--log-level", "debug", "go:crash")
 		read := func() string { return readFile(path) }
 		s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
-		waitLines(t, read, "Error handling request", 1)
+		if len(waitLines(t, read, "Error handling request", 1)) != 1 {
+			t.Errorf("the app's error was not logged:\n%s", read())
+		}
 		if !strings.Contains(read(), "[DEBUG] GET /\n") {
 			t.Errorf("at debug level, no line for the request (gunicorn logs METHOD PATH):\n%s", read())
 		}

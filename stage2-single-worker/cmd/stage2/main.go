@@ -1,9 +1,11 @@
 // Command stage2 serves one WSGI app over HTTP/1.1 with one worker:
 //
 //	stage2 [-b HOST:PORT] [--chdir DIR] [--python PATH] [--keep-alive SECS]
-//	       [--access-logfile FILE|-] [--error-logfile FILE|-] [--log-level LEVEL]
+//	       [--timeout SECS] [--graceful-timeout SECS]
+//	       [--access-logfile FILE|-] [--access-logformat FORMAT]
+//	       [--error-logfile FILE|-] [--log-level LEVEL] [--capture-output]
 //	       [--limit-request-line N] [--limit-request-fields N]
-//	       [--limit-request-field_size N] APP
+//	       [--limit-request-field_size N] [--forwarded-allow-ips IPS] APP
 //
 // APP is "module:callable" (a Python app, run by an app runner) or "go:NAME"
 // (a Go example app). Defaults are gunicorn's.
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -22,8 +25,23 @@ import (
 )
 
 func main() {
+	cfg, err := parseArgs(os.Args[1:], os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0) // -h, --help: the usage was asked for
+	case err != nil:
+		os.Exit(2)
+	}
+	os.Exit(server.Run(cfg))
+}
+
+// parseArgs reads the command line (without the program's name) into a
+// server.Config. Usage and errors go to output. The error is flag.ErrHelp
+// for -h and --help.
+func parseArgs(args []string, output io.Writer) (server.Config, error) {
 	var cfg server.Config
 	fs := flag.NewFlagSet("stage2", flag.ContinueOnError)
+	fs.SetOutput(output)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: stage2 [OPTIONS] APP")
 		fs.PrintDefaults()
@@ -45,15 +63,12 @@ func main() {
 	fs.IntVar(&cfg.Limits.RequestLine, "limit-request-line", http1.DefaultLimits.RequestLine, "longest request line in bytes (0: unlimited)")
 	fs.IntVar(&cfg.Limits.Fields, "limit-request-fields", http1.DefaultLimits.Fields, "most header fields in a request")
 	fs.IntVar(&cfg.Limits.FieldSize, "limit-request-field_size", http1.DefaultLimits.FieldSize, "longest header field in bytes")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0) // -h, --help: the usage was asked for
-		}
-		os.Exit(2)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		os.Exit(2)
+		return cfg, fmt.Errorf("want one APP, got %d arguments", fs.NArg())
 	}
 	cfg.App = fs.Arg(0)
 	cfg.ForwardedAllowIPs = strings.Split(*forwarded, ",")
@@ -63,7 +78,7 @@ func main() {
 	}
 	cfg.GracefulTimeout = time.Duration(*graceful) * time.Second
 	cfg.Timeout = time.Duration(*timeout) * time.Second
-	os.Exit(server.Run(cfg))
+	return cfg, nil
 }
 
 // orEnv is the environment variable name's value, or def when it is unset.

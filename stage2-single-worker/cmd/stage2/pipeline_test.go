@@ -34,9 +34,8 @@ func TestPipelining(t *testing.T) {
 			t.Fatalf("response %d: status %d", i, resp.StatusCode)
 		}
 		if r.method == "HEAD" {
-			if len(resp.Body) != 0 {
-				t.Errorf("HEAD answered with %d body bytes", len(resp.Body))
-			}
+			// No body is read for HEAD: one sent anyway would be taken for
+			// the next response, and fail it.
 			continue
 		}
 		vars, body := environ(t, resp.Body)

@@ -16,10 +16,12 @@ import (
 	"gunicorn-go/shared/testkit"
 )
 
-// inFlightDelay is how long a test waits after sending a request before it
-// signals the server, so that the request is being served by then. It only
-// orders events; no assertion depends on time.
-const inFlightDelay = 500 * time.Millisecond
+// waitServing waits until the server, started with --log-level debug, has
+// read the request for path: it is in flight from then on.
+func (s *liveServer) waitServing(path string) {
+	s.t.Helper()
+	s.WaitLog("[DEBUG] GET "+path+"\n", ioTimeout)
+}
 
 // TestTermIsGraceful sends TERM while a slow request is in flight: the
 // request completes with 200, an idle keep-alive connection is closed, new
@@ -37,7 +39,7 @@ func TestTermIsGraceful(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := startServer(t, tc.args...)
+			s := startServer(t, append([]string{"--log-level", "debug"}, tc.args...)...)
 
 			// An idle keep-alive connection.
 			idle := s.dial()
@@ -53,8 +55,8 @@ func TestTermIsGraceful(t *testing.T) {
 
 			// A request in flight.
 			busy := s.dial()
-			write(t, busy, "GET /?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n")
-			time.Sleep(inFlightDelay)
+			write(t, busy, "GET /busy?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n")
+			s.waitServing("/busy")
 
 			s.Signal(syscall.SIGTERM)
 			expectClosed(t, idle, idleBr)
@@ -87,11 +89,11 @@ func TestQuickStop(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			s := startServer(t, "go:slow")
+			s := startServer(t, "--log-level", "debug", "go:slow")
 			busy := s.dial()
-			// Far longer than the wait below: the server must not wait for it.
-			write(t, busy, "GET /?ms=600000 HTTP/1.1\r\nHost: x\r\n\r\n")
-			time.Sleep(inFlightDelay)
+			// Far longer than the test: the server must not wait for it.
+			write(t, busy, "GET /busy?ms=600000 HTTP/1.1\r\nHost: x\r\n\r\n")
+			s.waitServing("/busy")
 			s.Signal(sig)
 			if code := s.Wait(ioTimeout); code != 0 {
 				t.Errorf("exit code %d, want 0", code)
