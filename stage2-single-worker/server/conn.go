@@ -161,11 +161,11 @@ func (c *conn) serveRequest() bool {
 	}
 
 	c.body.Reset(c.br, req, s.Limits)
+	defer c.input.release(s) // also when reading the body fails: a spool file is removed
 	if err := c.input.prepare(c); err != nil {
 		c.refuse(err)
 		return false
 	}
-	defer c.input.release(s)
 
 	keepAlive := req.KeepAlive && s.KeepAlive >= 0 && !s.closing()
 	if err := c.buildEnviron(); err != nil {

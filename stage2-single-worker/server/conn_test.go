@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -243,5 +245,98 @@ func TestGoAppsRunConcurrently(t *testing.T) {
 		if out := <-results; !strings.HasPrefix(out, "HTTP/1.1 200 ") || !strings.HasSuffix(out, "\r\n\r\nok\n") {
 			t.Errorf("response %d: %q", i, out)
 		}
+	}
+}
+
+// TestAbortedUploadLeavesNoFile: a client that stops half-way through a
+// large upload leaves no spool file behind.
+func TestAbortedUploadLeavesNoFile(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		_, err := start("204 No Content", nil, nil)
+		return wsgi.Chunks(), err
+	}), func(s *Server) {
+		s.SpoolThreshold = 8
+		s.TempDir = tmp
+	})
+	nc, err := net.DialTimeout("tcp", s.addr, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(nc, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", 5000)); err != nil {
+		t.Fatal(err)
+	}
+	spoolFiles := func() int { left, _ := os.ReadDir(tmp); return len(left) }
+	pollUntil(t, "the body being spooled", func() bool { return spoolFiles() == 1 })
+	nc.Close() // the client gives up
+	pollUntil(t, "the spool file to be removed", func() bool { return spoolFiles() == 0 })
+}
+
+// TestBodyMemoryIsShared: once the bodies held in memory by all connections
+// reach BodyMemory, the next body goes to a file however small it is, and
+// both requests are served whole.
+func TestBodyMemoryIsShared(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	paths := make(chan string, 2)
+	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		_, path := env.Input.(wsgi.InputBuffer).Buffered()
+		paths <- path
+		data, err := io.ReadAll(env.Input)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := start("200 OK", []wsgi.Header{{Name: "Content-Length", Value: strconv.Itoa(len(data))}}, nil); err != nil {
+			return nil, err
+		}
+		return wsgi.Chunks(data), nil
+	}), func(s *Server) {
+		s.SpoolThreshold = 8 << 10
+		s.BodyMemory = 10 << 10
+		s.TempDir = tmp
+	})
+	body := strings.Repeat("a", 6000)
+	head := "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 6000\r\n\r\n"
+	first, err := net.DialTimeout("tcp", s.addr, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	// The first body holds 6000 of the 10240 bytes while it arrives...
+	if _, err := io.WriteString(first, head+body[:100]); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, "the first body to hold its memory", func() bool { return s.bodyMem.Load() == 6000 })
+	// ...so the second, as small, is spooled.
+	second := s.exchange(t, head+body)
+	if !strings.HasSuffix(second, "\r\n\r\n"+body) {
+		t.Errorf("second response: %.200q", second)
+	}
+	if p := <-paths; p == "" {
+		t.Error("the second body was kept in memory beyond BodyMemory")
+	}
+	if _, err := io.WriteString(first, body[100:]); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(first)
+	if err != nil || !strings.HasSuffix(string(out), "\r\n\r\n"+body) {
+		t.Errorf("first response: %.200q, %v", out, err)
+	}
+	if p := <-paths; p != "" {
+		t.Errorf("the first body, within BodyMemory, was spooled to %s", p)
+	}
+	pollUntil(t, "the body memory to be given back", func() bool { return s.bodyMem.Load() == 0 })
+}
+
+// pollUntil polls done until it is true, failing after ioTimeout.
+func pollUntil(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited in vain for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

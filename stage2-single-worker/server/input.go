@@ -15,6 +15,10 @@ import (
 // holds a goroutine, never a Python process. A body up to SpoolThreshold
 // stays in memory; a larger one is written to a temporary file as it
 // arrives, so memory per request stays bounded however large the upload.
+// Memory across requests is bounded too: bodies held in memory by all
+// connections together stay under BodyMemory; past it, even small bodies
+// go to a file, so that thousands of clients each sending a megabyte cannot
+// exhaust the server's memory.
 // Either way the app's input implements wsgi.InputBuffer, and an app runner
 // hands the bytes or the file's name to Python without copying them through
 // a pipe.
@@ -28,6 +32,7 @@ type requestInput struct {
 	buffered bufferedInput
 	lazy     lazyInput
 	mem      []byte // memory kept from one request to the next
+	reserved int64  // bytes of Server.BodyMemory this request holds
 }
 
 type inputMode int
@@ -59,11 +64,11 @@ func (in *requestInput) prepare(c *conn) error {
 }
 
 // readAll reads the body into memory, moving it to a file once it passes
-// the spool threshold.
+// the spool threshold or when the server's body memory is spent.
 func (in *requestInput) readAll(c *conn) error {
 	limit := c.s.spoolThreshold()
 	src := bodyReader{c}
-	if !c.req.Chunked && c.req.ContentLength <= limit {
+	if !c.req.Chunked && c.req.ContentLength <= limit && in.reserve(c.s, c.req.ContentLength) {
 		n := int(c.req.ContentLength)
 		if cap(in.mem) < n {
 			in.mem = make([]byte, n)
@@ -76,24 +81,28 @@ func (in *requestInput) readAll(c *conn) error {
 		return nil
 	}
 
-	// Unknown or large size: fill memory up to the threshold first.
+	// Unknown or large size: fill memory up to the threshold first, if the
+	// server has the memory to spare.
 	var mem bytes.Buffer
-	n, err := io.Copy(&mem, io.LimitReader(src, limit+1))
-	if err != nil {
-		return err
-	}
-	if n <= limit {
-		in.buffered.setData(mem.Bytes())
-		return nil
+	if in.reserve(c.s, limit+1) {
+		n, err := io.Copy(&mem, io.LimitReader(src, limit+1))
+		if err != nil {
+			return err
+		}
+		if n <= limit {
+			in.buffered.setData(mem.Bytes())
+			return nil
+		}
 	}
 	f, err := os.CreateTemp(c.s.TempDir, "gunicorn-go-body-")
 	if err != nil {
 		return fmt.Errorf("spool request body: %w", err)
 	}
-	in.buffered.file = f
+	in.buffered.file = f // from here on, release removes it, whatever happens
 	if _, err := f.Write(mem.Bytes()); err != nil {
 		return fmt.Errorf("spool request body: %w", err)
 	}
+	in.unreserve(c.s)
 	buf := make([]byte, 64<<10)
 	if _, err := io.CopyBuffer(f, src, buf); err != nil {
 		return err
@@ -102,6 +111,23 @@ func (in *requestInput) readAll(c *conn) error {
 		return fmt.Errorf("spool request body: %w", err)
 	}
 	return nil
+}
+
+// reserve takes n bytes of the server's body memory for this request, if
+// that many are left.
+func (in *requestInput) reserve(s *Server, n int64) bool {
+	if s.bodyMem.Add(n) > s.bodyMemory() {
+		s.bodyMem.Add(-n)
+		return false
+	}
+	in.reserved += n
+	return true
+}
+
+// unreserve gives this request's body memory back to the server.
+func (in *requestInput) unreserve(s *Server) {
+	s.bodyMem.Add(-in.reserved)
+	in.reserved = 0
 }
 
 // reader returns wsgi.input: nil for no body.
@@ -132,8 +158,10 @@ func (in *requestInput) consumed() bool {
 	return in.lazy.eof
 }
 
-// release removes a spooled file and drops large buffers.
+// release removes a spooled file, gives back the body memory and drops large
+// buffers.
 func (in *requestInput) release(s *Server) {
+	in.unreserve(s)
 	if f := in.buffered.file; f != nil {
 		in.buffered.file = nil
 		if err := f.Close(); err != nil {

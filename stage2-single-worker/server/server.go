@@ -50,8 +50,13 @@ type Server struct {
 	// SpoolThreshold is the largest request body kept in memory; larger
 	// bodies go to a temporary file in TempDir. 1 MiB when zero.
 	SpoolThreshold int64
-	TempDir        string
+	// BodyMemory bounds the request bodies held in memory by all
+	// connections together; past it, bodies go to a file whatever their
+	// size. 64 MiB when zero.
+	BodyMemory int64
+	TempDir    string
 
+	bodyMem   atomic.Int64 // bytes of request bodies held in memory (see input.go)
 	trustOnce sync.Once
 	trust     *proxyTrust
 
@@ -75,6 +80,13 @@ func (s *Server) spoolThreshold() int64 {
 func (s *Server) proxies() *proxyTrust {
 	s.trustOnce.Do(func() { s.trust = newProxyTrust(s.ForwardedAllowIPs, s.SecureSchemeHeaders) })
 	return s.trust
+}
+
+func (s *Server) bodyMemory() int64 {
+	if s.BodyMemory > 0 {
+		return s.BodyMemory
+	}
+	return 64 << 20
 }
 
 func (s *Server) timeout() time.Duration {
