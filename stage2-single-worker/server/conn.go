@@ -215,6 +215,12 @@ func (c *conn) callApp() {
 			r.fail(err)
 			break
 		}
+		if r.sent && r.noBody {
+			// HEAD, 204, 304: the head is all that goes out, so the rest of
+			// the body is not asked for; an endless stream would otherwise
+			// hold the app forever. Close below stops it.
+			break
+		}
 	}
 	if err := body.Close(); err != nil {
 		c.s.ErrorLog.Errorf("Error closing the response body of %s %s:\n%v", c.req.Method, c.req.Target, err)

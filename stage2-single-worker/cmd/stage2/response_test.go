@@ -92,6 +92,20 @@ func TestResponseNoBodyStatuses(t *testing.T) {
 	}
 }
 
+// TestHeadOfAnEndlessStream: a HEAD request to an endless stream gets its
+// head, and the stream is stopped there: the app is free for the next
+// request.
+func TestHeadOfAnEndlessStream(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, testApps(t, "forever")...)
+	if resp := s.roundTrip("HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD"); resp.StatusCode != 200 {
+		t.Fatalf("HEAD /events = %d", resp.StatusCode)
+	}
+	if resp := s.roundTrip("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 200 || string(resp.Body) != "pong" {
+		t.Errorf("GET /ping after the HEAD = %d %q, want 200 pong", resp.StatusCode, resp.Body)
+	}
+}
+
 // TestAppServerAndDateHeaders: a response carries one Server and one Date.
 // The app's Server replaces the server's; the app's Date is dropped, since
 // the server dates every response.

@@ -123,3 +123,19 @@ def chatty(environ, start_response):
     print("to stderr", file=sys.stderr, flush=True)
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"said\n"]
+
+
+def forever(environ, start_response):
+    """/ping answers "pong"; any other path streams chunks without end, as
+    an event feed does."""
+    if environ["PATH_INFO"] == "/ping":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"pong"]
+
+    def stream():
+        while True:
+            yield b"event\n"
+            time.sleep(0.001)
+
+    start_response("200 OK", [("Content-Type", "text/event-stream")])
+    return stream()
