@@ -113,6 +113,14 @@ func startRunner(ctx context.Context, spec string, o *Options) (*runner, error) 
 	go func() {
 		r.waitErr = cmd.Wait()
 		close(r.exited)
+		// A process the app forked may still hold the runner's end of the
+		// socket (runner.py closes it in forked children, but a child made
+		// otherwise may not): our reads would then never see EOF. Shutting
+		// down our reading side ends them once what the runner wrote has
+		// been read, so its death is noticed.
+		if raw, err := ours.SyscallConn(); err == nil {
+			_ = raw.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RD) }) // best effort: fails only if stop closed it
+		}
 	}()
 	abort := context.AfterFunc(ctx, func() { r.stop(true) }) // unblocks the handshake
 	err = r.handshake(spec, o.Python)

@@ -555,6 +555,10 @@ def main():
     sys.path[:0] = [os.path.abspath(p) for p in pythonpath] + [cwd]
     os.set_inheritable(3, False)  # the app's own children get no protocol socket
     sock = socket.socket(fileno=3)
+    # Nor does a process the app forks (multiprocessing does): holding our
+    # end open, it would keep Go from seeing this runner die, and anything it
+    # wrote there would break the protocol.
+    os.register_at_fork(after_in_child=sock.close)
     conn = Conn(sock)
     where = "%s %s" % (sys.executable, sys.version.split()[0])
     try:

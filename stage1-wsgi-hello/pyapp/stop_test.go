@@ -92,3 +92,40 @@ func pidIn(t *testing.T, path string) int {
 	})
 	return pid
 }
+
+// TestRunnerDeathSeenDespiteForkedChild: an app that forked a child (as
+// multiprocessing does) and whose runner then dies fails only its request,
+// and the next is served, while the child lives on. The child must not keep
+// the runner's socket open, or Go never sees the runner go: runner.py closes
+// it in forked children, and Go stops reading once the runner has exited
+// even if a child holds a copy (the "hold" case).
+func TestRunnerDeathSeenDespiteForkedChild(t *testing.T) {
+	for _, hold := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fork", true: "child holds the socket"}[hold], func(t *testing.T) {
+			app := load(t, "apps:router", Options{})
+			marker := filepath.Join(t.TempDir(), "forked")
+			t.Cleanup(func() { os.WriteFile(marker+".done", nil, 0o644) }) // the child may go
+			query := marker
+			if hold {
+				query += "&hold"
+			}
+			called := make(chan response, 1)
+			go func() { called <- do(t, app, request("GET", "/forker?"+query, nil)) }()
+			runner := pidIn(t, marker)
+			if err := syscall.Kill(runner, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case r := <-called:
+				if !errors.Is(r.err, ErrRunnerDied) {
+					t.Errorf("the call whose runner died: %v, want ErrRunnerDied", r.err)
+				}
+			case <-time.After(hangGuard):
+				t.Fatal("the runner's death went unnoticed while its forked child lived")
+			}
+			if r := do(t, app, request("GET", "/echo", nil)); r.err != nil {
+				t.Errorf("next request: %v", r.err)
+			}
+		})
+	}
+}

@@ -375,3 +375,28 @@ def log_flood(environ, start_response):
     time.sleep(0.2)  # the thread is stuck writing by now: Go is not reading
     while True:
         yield b"more;"
+
+
+def forker(environ, start_response):
+    """Fork a child that lives on (until the file the query names plus
+    ".done" exists, or its folder is gone), then never answer. With ?...&hold, the child keeps a
+    copy of the runner's socket made with os.dup, which no fork hook closes.
+    The runner's pid goes to the file the query names, once the child runs."""
+    marker, _, hold = environ["QUERY_STRING"].partition("&")
+    held = os.dup(3) if hold else None
+    child = os.fork()
+    if child == 0:
+        null = os.open(os.devnull, os.O_WRONLY)  # not the test's output pipes
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        deadline = time.time() + 120
+        while (not os.path.exists(marker + ".done") and os.path.isdir(os.path.dirname(marker))
+               and time.time() < deadline):
+            time.sleep(0.01)
+        os._exit(0)
+    if held is not None:
+        os.close(held)
+    with open(marker + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(marker + ".tmp", marker)
+    time.sleep(3600)
