@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -234,6 +235,44 @@ os.environ["EMPTY"] = ""
 	}
 	if c := mustLoad(t, loadCase{}); len(c.FileEnv) != 0 {
 		t.Errorf("FileEnv without a file = %q, want none", c.FileEnv)
+	}
+}
+
+// TestConfigThatForks: a config file that forks a long-lived child (to
+// start a helper, say) still loads: the child holds neither the report's
+// pipe nor, for long, its output.
+func TestConfigThatForks(t *testing.T) {
+	t.Parallel()
+	conf := `
+import os, time
+here = os.path.dirname(os.path.abspath(__file__))
+if os.fork() == 0:
+    deadline = time.time() + 120
+    while os.path.isdir(here) and time.time() < deadline:  # gone with the test's folder
+        time.sleep(0.05)
+    os._exit(0)
+workers = 2
+`
+	testkit.Python(t) // here, not in the goroutine: it may skip the test
+	type loaded struct {
+		c   *Config
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		c, _, err := load(t, loadCase{files: map[string]string{"gunicorn.conf.py": conf}})
+		done <- loaded{c, err}
+	}()
+	select {
+	case l := <-done:
+		if l.err != nil {
+			t.Fatal(l.err)
+		}
+		if l.c.Workers != 2 {
+			t.Errorf("workers = %d, want 2", l.c.Workers)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Load waited for the config file's forked child")
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // runconfig.py runs a config file inside the real interpreter and reports the
@@ -62,6 +64,12 @@ func runPyFile(python string, f pyFile, dir string, environ []string, output io.
 	cmd.Stdout = output
 	cmd.Stderr = io.MultiWriter(output, &tail{buf: &stderr, max: 2048})
 	cmd.ExtraFiles = []*os.File{w} // descriptor 3 in the child
+	// A config file runs arbitrary code: if we are killed while it runs (a
+	// config that loops, and the operator gives up), it goes with us.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// And a child it forks may keep its stderr open long after it exited:
+	// the report is all we wait for.
+	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return nil, nil, errorf(ErrConfigFile, "%s: run %s: %w", f.display, python, err)

@@ -91,7 +91,11 @@ def main():
     mode, target = sys.argv[1], sys.argv[2]
     if sys.path and sys.path[0] == "":  # python -c put the current directory first
         del sys.path[0]
+    os.set_inheritable(3, False)
     out = os.fdopen(3, "w")
+    # A process the file forks must not hold the report's pipe open: Go
+    # reads it to the end.
+    os.register_at_fork(after_in_child=lambda: os.close(3))
     path = target if mode == "file" else None
     before = dict(os.environ)
     try:

@@ -4,12 +4,15 @@ package main
 // gunicorn.conf.py, as an operator would.
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -293,4 +296,47 @@ func TestDebugLogsTheConfiguration(t *testing.T) {
 	if lines := p.Lines("  loglevel                 = 'debug'  # command line"); len(lines) != 1 {
 		t.Errorf("the configuration logged lacks loglevel's line:\n%s", p.Stderr.String())
 	}
+}
+
+// TestKilledWhileTheConfigRuns: a config file that never finishes dies with
+// the server, even when the server is killed outright (SIGKILL), rather than
+// spin on as an orphan.
+func TestKilledWhileTheConfigRuns(t *testing.T) {
+	t.Parallel()
+	testkit.Python(t)
+	dir := dirWith(t, map[string]string{"gunicorn.conf.py": "import os\n" +
+		"with open('config.pid.tmp', 'w') as f:\n    f.write(str(os.getpid()))\n" +
+		"os.rename('config.pid.tmp', 'config.pid')\n" +
+		"while True:\n    pass\n"})
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "go:hello")
+	var pid int
+	deadline := time.Now().Add(startTimeout)
+	for pid == 0 {
+		if b, err := os.ReadFile(filepath.Join(dir, "config.pid")); err == nil {
+			pid, _ = strconv.Atoi(string(b))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the config file did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.Signal(syscall.SIGKILL)
+	p.Wait(startTimeout)
+	for deadline := time.Now().Add(startTimeout); running(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the config's interpreter (pid %d) outlived the server", pid)
+		}
+	}
+}
+
+// running reports whether pid is a live process (not gone, not a zombie).
+func running(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z"
 }
