@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -195,12 +198,29 @@ func (r *response) fail(err error) {
 	}
 	r.failed = err
 	r.keepAlive = false
-	r.c.s.ErrorLog.Errorf("Error handling request %s\n%s", r.c.req.Target, traceback(err))
+	if clientGone(err) {
+		// Nothing to fix on our side: as gunicorn's "Ignoring EPIPE", a
+		// debug line, not an error an operator would be paged for.
+		r.c.s.ErrorLog.Debugf("Ignoring the client of %s, gone: %v", r.c.req.Target, err)
+	} else {
+		r.c.s.ErrorLog.Errorf("Error handling request %s\n%s", r.c.req.Target, traceback(err))
+	}
 	if r.sent {
 		return
 	}
 	r.code = 500
 	r.written = writeSimple(r.c.bw, r.c.req.Proto, 500, r.c.req.Method == "HEAD")
+}
+
+// clientGone reports whether err says the client hung up or stopped reading
+// (a write timed out), rather than that the app failed.
+func clientGone(err error) bool {
+	var pyErr *pyapp.AppError
+	if errors.As(err, &pyErr) {
+		return false // the app's own, whatever it says
+	}
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // traceback returns what the error log shows of an app error: a Python
