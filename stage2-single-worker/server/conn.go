@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 	"gunicorn-go/stage2-single-worker/http1"
 	"gunicorn-go/stage2-single-worker/logging"
@@ -187,6 +188,12 @@ func (c *conn) callApp() {
 	body, err := c.s.App.Call(&c.env, r.startFn)
 	if err != nil {
 		r.fail(err)
+		var loadErr *pyapp.LoadError
+		if errors.As(err, &loadErr) && c.s.AppLoadFailed != nil {
+			// A fresh runner could not load the app (its code changed on
+			// disk and broke): every request would fail the same way.
+			c.s.AppLoadFailed(err)
+		}
 		return
 	}
 	if body == nil {

@@ -132,8 +132,15 @@ func Run(cfg Config) int {
 		}
 	}()
 	srv.App = app
+	appBroken := make(chan error, 1)
+	srv.AppLoadFailed = func(err error) {
+		select {
+		case appBroken <- err:
+		default: // one is enough
+		}
+	}
 
-	return serve(srv, ln, app, cfg, sh)
+	return serve(srv, ln, app, appBroken, cfg, sh)
 }
 
 // load loads the app while handling signals. A stop signal meanwhile
@@ -167,8 +174,11 @@ func load(spec string, opts pyapp.Options, sh *signalHandler) (app wsgi.App, clo
 	}
 }
 
-// serve serves on ln until TERM, INT or QUIT.
-func serve(srv *Server, ln net.Listener, app wsgi.App, cfg Config, sh *signalHandler) int {
+// serve serves on ln until TERM, INT or QUIT; or until the app cannot be
+// loaded any more (appBroken), when it stops as gunicorn's master does when a
+// worker fails to load the app: at once, with ExitAppLoad, so that the
+// service manager sees it rather than a server failing every request.
+func serve(srv *Server, ln net.Listener, app wsgi.App, appBroken <-chan error, cfg Config, sh *signalHandler) int {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -180,6 +190,18 @@ func serve(srv *Server, ln net.Listener, app wsgi.App, cfg Config, sh *signalHan
 			return ExitError
 		case s := <-sh.sigs:
 			stop = sh.handle(s)
+		case err := <-appBroken:
+			sh.elog.Errorf("Exception in worker process:\n%v", err)
+			// The requests failing with it get their 500s out first.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = srv.Shutdown(ctx) // past the second, what is left is cut
+			cancel()
+			killApp(app)
+			<-served
+			sh.elog.Infof("Worker exiting (pid: %d)", pid)
+			sh.elog.Infof("Shutting down: Master")
+			sh.elog.Infof("Reason: App failed to load.")
+			return ExitAppLoad
 		}
 	}
 	if stop == syscall.SIGTERM {

@@ -47,6 +47,11 @@ type Server struct {
 	SecureSchemeHeaders map[string]string
 	// Multiprocess and Multithread are copied into the environ of every request.
 	Multiprocess, Multithread bool
+	// AppLoadFailed, if set, is called when the app cannot be loaded any
+	// more: a Python app's runner died and its replacement failed to import
+	// the app. Every request would fail the same way; Run stops the server.
+	AppLoadFailed func(err error)
+
 	// SpoolThreshold is the largest request body kept in memory; larger
 	// bodies go to a temporary file in TempDir. 1 MiB when zero.
 	SpoolThreshold int64

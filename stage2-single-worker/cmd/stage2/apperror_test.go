@@ -2,8 +2,12 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"gunicorn-go/shared/testkit"
 )
 
 // TestAppErrorBeforeResponse checks that an app raising before its response
@@ -74,4 +78,43 @@ func TestAppErrorAfterResponse(t *testing.T) {
 		}
 		s.WaitLog("ValueError: testapps crash after the first chunk", ioTimeout)
 	})
+}
+
+// TestAppBrokenOnDiskStopsTheServer: when a runner dies and its replacement
+// cannot load the app any more (its code was changed and broke), the server
+// stops with exit code 4 and gunicorn's reason, instead of limping on and
+// failing every request.
+func TestAppBrokenOnDiskStopsTheServer(t *testing.T) {
+	t.Parallel()
+	testkit.Python(t)
+	dir := t.TempDir()
+	app := "import os\n\n" +
+		"if os.path.exists(os.path.join(os.path.dirname(__file__), 'broken')):\n" +
+		"    raise ImportError('the module broke on disk')\n\n\n" +
+		"def app(environ, start_response):\n" +
+		"    if environ['PATH_INFO'] == '/die':\n" +
+		"        os._exit(1)\n" +
+		"    start_response('200 OK', [('Content-Type', 'text/plain')])\n" +
+		"    return [b'fine']\n"
+	if err := os.WriteFile(filepath.Join(dir, "fragile.py"), []byte(app), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--chdir", dir, "fragile:app")
+	if resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 200 {
+		t.Fatalf("GET / = %d", resp.StatusCode)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if resp := s.roundTrip("GET /die HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 500 {
+		t.Errorf("GET /die = %d, want 500", resp.StatusCode)
+	}
+	if resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 500 {
+		t.Errorf("GET / with the app broken = %d, want 500", resp.StatusCode)
+	}
+	if code := s.Wait(ioTimeout); code != 4 {
+		t.Errorf("exit code %d, want 4", code)
+	}
+	s.WaitLog("ImportError: the module broke on disk", ioTimeout)
+	s.WaitLog("[INFO] Reason: App failed to load.", ioTimeout)
 }
