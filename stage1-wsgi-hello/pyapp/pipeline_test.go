@@ -211,8 +211,7 @@ func TestSlowRequestDoesNotDelayOthers(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "go-on")
 	slow := make(chan response, 1)
 	go func() { slow <- do(t, app, request("GET", "/wait_for?"+marker, nil)) }()
-	waitFile(t, marker+".started")
-	slowPid := readPid(t, marker+".started")
+	slowPid := testkit.WaitPidFile(t, marker+".started", hangGuard)
 	fast := make(chan error, 1)
 	go func() {
 		for i := range 20 {
@@ -428,15 +427,6 @@ type gated struct {
 func (g gated) Read(p []byte) (int, error) {
 	<-g.gate
 	return g.Reader.Read(p)
-}
-
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return atoi(t, string(b))
 }
 
 func atoi(t *testing.T, s string) int {

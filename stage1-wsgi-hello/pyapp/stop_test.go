@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ func TestLoadContextCancelled(t *testing.T) {
 		loaded <- err
 	}()
 	waitFile(t, mark)
-	pid := pidIn(t, mark)
+	pid := testkit.WaitPidFile(t, mark, hangGuard)
 	cancel()
 	select {
 	case err := <-loaded:
@@ -58,7 +57,7 @@ func TestKillDoesNotWait(t *testing.T) {
 		called <- err
 	}()
 	waitFile(t, marker)
-	pid := pidIn(t, marker)
+	pid := testkit.WaitPidFile(t, marker, hangGuard)
 	app.Kill()
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("runner %d still there after Kill (kill 0: %v)", pid, err)
@@ -79,20 +78,6 @@ func TestKillDoesNotWait(t *testing.T) {
 	}
 }
 
-// pidIn reads the pid a test app wrote to path, waiting until it is whole.
-func pidIn(t *testing.T, path string) int {
-	t.Helper()
-	pid := 0
-	waitFor(t, "a pid in "+path, func() bool {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			pid, err = strconv.Atoi(string(b))
-		}
-		return err == nil
-	})
-	return pid
-}
-
 // TestRunnerDeathSeenDespiteForkedChild: an app that forked a child (as
 // multiprocessing does) and whose runner then dies fails only its request,
 // and the next is served, while the child lives on. The child must not keep
@@ -111,7 +96,7 @@ func TestRunnerDeathSeenDespiteForkedChild(t *testing.T) {
 			}
 			called := make(chan response, 1)
 			go func() { called <- do(t, app, request("GET", "/forker?"+query, nil)) }()
-			runner := pidIn(t, marker)
+			runner := testkit.WaitPidFile(t, marker, hangGuard)
 			if err := syscall.Kill(runner, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -127,20 +126,14 @@ func waitRefused(t *testing.T, s *liveServer) {
 	}
 }
 
-// alive reports whether process pid still runs (a zombie does not).
+// alive reports whether process pid (as children lists it) still runs.
 func alive(t *testing.T, pid string) bool {
 	t.Helper()
 	n, err := strconv.Atoi(pid)
 	if err != nil {
 		t.Fatalf("pid %q: %v", pid, err)
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n))
-	if err != nil {
-		return false
-	}
-	// The state follows the command name in parentheses: "123 (python3) S ...".
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	return len(fields) > 0 && fields[0] != "Z"
+	return testkit.Running(n)
 }
 
 // TestUSR1ReopensLogs rotates both log files as logrotate does (rename, then
@@ -213,14 +206,14 @@ func TestSignalsWhileLoading(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startServerWith(t, testkit.StartOptions{Env: []string{"SLOWIMPORT_MARK=" + mark}}, "--chdir", dir, "slowimport:app")
-	runner := pidFrom(t, mark)
+	runner := testkit.WaitPidFile(t, mark, startTimeout)
 	for _, sig := range []struct {
 		sig  syscall.Signal
 		name string
 	}{{syscall.SIGHUP, "hup"}, {syscall.SIGTTIN, "ttin"}} {
 		s.Signal(sig.sig)
 		s.WaitLog("[WARNING] "+sig.name+": ", ioTimeout)
-		if state := procState(t, s.Pid()); state == "T" || state == "" {
+		if state := testkit.ProcState(s.Pid()); state == "T" || state == "" {
 			t.Fatalf("after %s the server is in state %q", sig.name, state)
 		}
 	}
@@ -229,7 +222,7 @@ func TestSignalsWhileLoading(t *testing.T) {
 		t.Errorf("exit code %d, want 0", code)
 	}
 	s.WaitLog("[INFO] Shutting down: Master", ioTimeout)
-	if alive(t, strconv.Itoa(runner)) {
+	if testkit.Running(runner) {
 		t.Errorf("the runner loading the app (pid %d) outlived the server", runner)
 	}
 }
@@ -253,12 +246,12 @@ func TestStopKillsTheApp(t *testing.T) {
 			s := startServer(t, append(tc.args, testApps(t, "stubborn")...)...)
 			busy := s.dial()
 			write(t, busy, "GET /?mark="+mark+" HTTP/1.1\r\nHost: x\r\n\r\n")
-			runner := pidFrom(t, mark)
+			runner := testkit.WaitPidFile(t, mark, startTimeout)
 			s.Signal(tc.sig)
 			if code := s.Wait(ioTimeout); code != 0 {
 				t.Errorf("exit code %d, want 0", code)
 			}
-			if alive(t, strconv.Itoa(runner)) {
+			if testkit.Running(runner) {
 				t.Errorf("the app's runner (pid %d) outlived the server", runner)
 			}
 			if _, err := os.Stat(mark + ".term"); err == nil {
@@ -266,38 +259,4 @@ func TestStopKillsTheApp(t *testing.T) {
 			}
 		})
 	}
-}
-
-// pidFrom waits until a test app has written its pid to path, and returns it.
-func pidFrom(t *testing.T, path string) int {
-	t.Helper()
-	deadline := time.Now().Add(startTimeout)
-	for {
-		if b, err := os.ReadFile(path); err == nil {
-			pid, err := strconv.Atoi(string(b))
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			return pid
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no pid in %s after %v", path, startTimeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// procState is a process's state letter from /proc ("S", "T" for stopped),
-// "" when it is gone.
-func procState(t *testing.T, pid int) string {
-	t.Helper()
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	if len(fields) == 0 {
-		return ""
-	}
-	return fields[0]
 }

@@ -4,13 +4,11 @@ package main
 // gunicorn.conf.py, as an operator would.
 
 import (
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -309,34 +307,13 @@ func TestKilledWhileTheConfigRuns(t *testing.T) {
 		"os.rename('config.pid.tmp', 'config.pid')\n" +
 		"while True:\n    pass\n"})
 	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "go:hello")
-	var pid int
-	deadline := time.Now().Add(startTimeout)
-	for pid == 0 {
-		if b, err := os.ReadFile(filepath.Join(dir, "config.pid")); err == nil {
-			pid, _ = strconv.Atoi(string(b))
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the config file did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	pid := testkit.WaitPidFile(t, filepath.Join(dir, "config.pid"), startTimeout)
 	p.Signal(syscall.SIGKILL)
 	p.Wait(startTimeout)
-	for deadline := time.Now().Add(startTimeout); running(pid); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(startTimeout); testkit.Running(pid); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Fatalf("the config's interpreter (pid %d) outlived the server", pid)
 		}
 	}
-}
-
-// running reports whether pid is a live process (not gone, not a zombie).
-func running(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(fields) > 0 && fields[0] != "Z"
 }

@@ -1,0 +1,53 @@
+package testkit
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ProcState returns process pid's state letter from /proc ("R", "S", "T"
+// when stopped, "Z" for a zombie), or "" when there is no such process.
+func ProcState(pid int) string {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The state follows the command name in parentheses: "123 (python3) S ...".
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
+}
+
+// Running reports whether process pid is alive: neither gone nor a zombie.
+// kill(pid, 0) cannot tell: it succeeds on a zombie, and an orphan killed in
+// a container whose PID 1 does not reap stays one.
+func Running(pid int) bool {
+	state := ProcState(pid)
+	return state != "" && state != "Z"
+}
+
+// WaitPidFile waits up to timeout until the file at path holds a process id,
+// and returns it. A file opened but not yet written (empty) is waited for too.
+func WaitPidFile(t testing.TB, path string, timeout time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testkit: no pid in %s after %v (it holds %q)", path, timeout, b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
