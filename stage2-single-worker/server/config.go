@@ -6,6 +6,16 @@ import (
 	"gunicorn-go/stage2-single-worker/http1"
 )
 
+// KeepAliveSetting turns gunicorn's keepalive setting, in seconds, into
+// Config.KeepAlive: gunicorn's 0 turns keep-alive off, which Config spells
+// negative (its zero means the default).
+func KeepAliveSetting(seconds int) time.Duration {
+	if seconds <= 0 {
+		return -1
+	}
+	return time.Duration(seconds) * time.Second
+}
+
 // Config is everything the stage 2 worker needs to run. Stage 2's command
 // fills it from its flags; stage 3 fills it from the settings table.
 type Config struct {

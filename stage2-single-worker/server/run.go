@@ -120,11 +120,7 @@ func Run(cfg Config) int {
 	}
 	if err != nil {
 		ln.Close()
-		elog.Errorf("Exception in worker process:\n%v", err)
-		elog.Infof("Worker exiting (pid: %d)", pid)
-		elog.Infof("Shutting down: Master")
-		elog.Infof("Reason: App failed to load.")
-		return ExitAppLoad
+		return exitAppLoad(elog, err)
 	}
 	defer func() {
 		if err := closer.Close(); err != nil {
@@ -191,17 +187,13 @@ func serve(srv *Server, ln net.Listener, app wsgi.App, appBroken <-chan error, c
 		case s := <-sh.sigs:
 			stop = sh.handle(s)
 		case err := <-appBroken:
-			sh.elog.Errorf("Exception in worker process:\n%v", err)
 			// The requests failing with it get their 500s out first.
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = srv.Shutdown(ctx) // past the second, what is left is cut
 			cancel()
 			killApp(app)
 			<-served
-			sh.elog.Infof("Worker exiting (pid: %d)", pid)
-			sh.elog.Infof("Shutting down: Master")
-			sh.elog.Infof("Reason: App failed to load.")
-			return ExitAppLoad
+			return exitAppLoad(sh.elog, err)
 		}
 	}
 	if stop == syscall.SIGTERM {
@@ -230,6 +222,16 @@ func killApp(app wsgi.App) {
 	if p, ok := app.(*pyapp.App); ok {
 		p.Kill()
 	}
+}
+
+// exitAppLoad ends a server whose app cannot be loaded, with gunicorn's
+// lines and exit code.
+func exitAppLoad(elog *logging.ErrorLog, err error) int {
+	elog.Errorf("Exception in worker process:\n%v", err)
+	elog.Infof("Worker exiting (pid: %d)", pid)
+	elog.Infof("Shutting down: Master")
+	elog.Infof("Reason: App failed to load.")
+	return ExitAppLoad
 }
 
 // exitOnSignal ends a server told to stop before it served.

@@ -4,6 +4,7 @@ import (
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage2-single-worker/http1"
 	"gunicorn-go/stage2-single-worker/logging"
+	"gunicorn-go/stage2-single-worker/server"
 )
 
 // Settings holds every setting's value once Load has resolved them. Field
@@ -290,7 +291,7 @@ var table = []Setting{
 	},
 	{
 		Name: "forwarded_allow_ips", Section: SectionMechanics, Flags: []string{"--forwarded-allow-ips"}, Meta: "STRING",
-		Kind: KindCSV, Default: []string{"127.0.0.1", "::1"}, DefaultDoc: "$FORWARDED_ALLOW_IPS, else '127.0.0.1,::1'",
+		Kind: KindCSV, Default: server.DefaultForwardedAllowIPs, DefaultDoc: "$FORWARDED_ALLOW_IPS, else '127.0.0.1,::1'",
 		Expect: "IP addresses or networks, comma-separated, or '*'", check: eachNetwork, Stage: 2,
 		Help:       "Proxies trusted to set the secure scheme headers, comma-separated; * trusts all.",
 		Doc:        "Requests from other addresses have their secure_scheme_headers ignored.",
@@ -299,7 +300,7 @@ var table = []Setting{
 	},
 	{
 		Name: "secure_scheme_headers", Section: SectionMechanics,
-		Kind: KindDict, Default: map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
+		Kind: KindDict, Default: server.DefaultSecureSchemeHeaders,
 		Expect: "a dict of str to str", Stage: 2,
 		Help:  "Headers, and their values, by which a trusted proxy says the request came over https.",
 		Doc:   "Config file only. A request from forwarded_allow_ips carrying one of them gets wsgi.url_scheme https.",

@@ -72,10 +72,7 @@ func parseArgs(args []string, output io.Writer) (server.Config, error) {
 	}
 	cfg.App = fs.Arg(0)
 	cfg.ForwardedAllowIPs = strings.Split(*forwarded, ",")
-	cfg.KeepAlive = time.Duration(*keepAlive) * time.Second
-	if *keepAlive <= 0 {
-		cfg.KeepAlive = -1 // gunicorn's 0: every response closes its connection
-	}
+	cfg.KeepAlive = server.KeepAliveSetting(*keepAlive)
 	cfg.GracefulTimeout = time.Duration(*graceful) * time.Second
 	cfg.Timeout = time.Duration(*timeout) * time.Second
 	return cfg, nil

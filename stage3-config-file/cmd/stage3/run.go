@@ -140,7 +140,7 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 		Python:          cfg.Python,
 		PythonPath:      cfg.PythonPath,
 		Env:             append(slices.Clone(cfg.FileEnv), cfg.RawEnv...), // raw_env wins
-		KeepAlive:       keepAlive(cfg.KeepAlive),
+		KeepAlive:       server.KeepAliveSetting(cfg.KeepAlive),
 		Timeout:         seconds(cfg.Timeout),
 		GracefulTimeout: seconds(cfg.GracefulTimeout),
 		Limits: http1.Limits{
@@ -160,15 +160,6 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
-
-// keepAlive is the keepalive setting as server.Config wants it: gunicorn's 0
-// turns keep-alive off, which server.Config spells negative.
-func keepAlive(n int) time.Duration {
-	if n <= 0 {
-		return -1
-	}
-	return seconds(n)
-}
 
 // checkApp is --check-config's second half: import the app as the server
 // would, then stop it. 0 when it loads, 1 with the reason when not.
