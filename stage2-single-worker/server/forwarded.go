@@ -27,16 +27,16 @@ var (
 type proxyTrust struct {
 	all      bool           // "*": every peer is trusted
 	networks []netip.Prefix // trusted addresses (as /32 or /128) and networks
-	headers  map[string]string
+	headers  []http1.Header // the secure scheme headers and their https values
 }
 
 // newProxyTrust parses the settings. Entries that are neither an address
 // nor a network are skipped: the configuration layer (stage 3) validates
 // them before they get here.
 func newProxyTrust(allow []string, headers map[string]string) *proxyTrust {
-	t := &proxyTrust{headers: make(map[string]string, len(headers))}
+	t := &proxyTrust{}
 	for name, value := range headers {
-		t.headers[strings.ToUpper(name)] = value
+		t.headers = append(t.headers, http1.Header{Name: name, Value: value})
 	}
 	for _, a := range allow {
 		a = strings.TrimSpace(a)
@@ -80,19 +80,20 @@ func (t *proxyTrust) trusts(addr string) bool {
 // cannot be both.
 func (t *proxyTrust) scheme(req *http1.Request, def string) (string, error) {
 	scheme, seen := def, false
-	for _, h := range req.Headers {
-		want, ok := t.headers[strings.ToUpper(h.Name)]
-		if !ok {
-			continue
+	for _, h := range req.Headers { // every request: no allocation here
+		for _, secure := range t.headers {
+			if !strings.EqualFold(h.Name, secure.Name) {
+				continue
+			}
+			s := "http"
+			if h.Value == secure.Value {
+				s = "https"
+			}
+			if seen && s != scheme {
+				return "", &http1.Error{Status: 400, Reason: "contradictory scheme headers"}
+			}
+			scheme, seen = s, true
 		}
-		s := "http"
-		if h.Value == want {
-			s = "https"
-		}
-		if seen && s != scheme {
-			return "", &http1.Error{Status: 400, Reason: "contradictory scheme headers"}
-		}
-		scheme, seen = s, true
 	}
 	return scheme, nil
 }
