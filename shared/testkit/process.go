@@ -33,6 +33,19 @@ func Running(pid int) bool {
 	return state != "" && state != "Z"
 }
 
+// WaitFor polls done until it is true, failing the test after timeout with
+// "waited in vain for what". The timeout only bounds a test gone wrong.
+func WaitFor(t testing.TB, what string, timeout time.Duration, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited in vain for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // WaitPidFile waits up to timeout until the file at path holds a process id,
 // and returns it. A file opened but not yet written (empty) is waited for too.
 func WaitPidFile(t testing.TB, path string, timeout time.Duration) int {

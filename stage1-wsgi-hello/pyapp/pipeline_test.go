@@ -409,13 +409,7 @@ const hangGuard = time.Minute
 // waitFor polls done until it is true, failing after hangGuard.
 func waitFor(t *testing.T, what string, done func() bool) {
 	t.Helper()
-	for range int(hangGuard / time.Millisecond) {
-		if done() {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("waited in vain for %s", what)
+	testkit.WaitFor(t, what, hangGuard, done)
 }
 
 // gated is a reader whose first Read waits until gate is closed.

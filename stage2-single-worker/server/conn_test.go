@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gunicorn-go/shared/examples/goapps"
+	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
@@ -272,9 +273,9 @@ func TestAbortedUploadLeavesNoFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	spoolFiles := func() int { left, _ := os.ReadDir(tmp); return len(left) }
-	pollUntil(t, "the body being spooled", func() bool { return spoolFiles() == 1 })
+	testkit.WaitFor(t, "the body being spooled", ioTimeout, func() bool { return spoolFiles() == 1 })
 	nc.Close() // the client gives up
-	pollUntil(t, "the spool file to be removed", func() bool { return spoolFiles() == 0 })
+	testkit.WaitFor(t, "the spool file to be removed", ioTimeout, func() bool { return spoolFiles() == 0 })
 }
 
 // TestBodyMemoryIsShared: once the bodies held in memory by all connections
@@ -311,7 +312,7 @@ func TestBodyMemoryIsShared(t *testing.T) {
 	if _, err := io.WriteString(first, head+body[:100]); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, "the first body to hold its memory", func() bool { return s.bodyMem.Load() == 6000 })
+	testkit.WaitFor(t, "the first body to hold its memory", ioTimeout, func() bool { return s.bodyMem.Load() == 6000 })
 	// ...so the second, as small, is spooled.
 	second := s.exchange(t, head+body)
 	if !strings.HasSuffix(second, "\r\n\r\n"+body) {
@@ -330,17 +331,5 @@ func TestBodyMemoryIsShared(t *testing.T) {
 	if p := <-paths; p != "" {
 		t.Errorf("the first body, within BodyMemory, was spooled to %s", p)
 	}
-	pollUntil(t, "the body memory to be given back", func() bool { return s.bodyMem.Load() == 0 })
-}
-
-// pollUntil polls done until it is true, failing after ioTimeout.
-func pollUntil(t *testing.T, what string, done func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(ioTimeout)
-	for !done() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited in vain for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.WaitFor(t, "the body memory to be given back", ioTimeout, func() bool { return s.bodyMem.Load() == 0 })
 }
