@@ -273,30 +273,26 @@ func (c *conn) logAccess(start time.Time) {
 		BodyBytes:  r.written,
 		Start:      start,
 		Duration:   time.Since(start),
-		User:       basicAuthUser(&c.req),
-		ReqHeader: func(name string) string {
-			v, _ := c.req.Get(name)
-			return v
-		},
+		ReqHeader:  c.reqHeader,
 		RespHeader: r.header,
 		Environ:    c.environValue,
 	})
 }
 
 // environValue is the request's environ variable key, in any case, for the
-// access log's %({key}e)s; "" when there is none. As in gunicorn, only the
-// WSGI environ is read, never the server's own environment, which may hold
-// secrets.
-func (c *conn) environValue(key string) string {
+// access log's %({key}e)s; ok is false when there is none. As in gunicorn,
+// only the WSGI environ is read, never the server's own environment, which
+// may hold secrets.
+func (c *conn) environValue(key string) (string, bool) {
 	for _, v := range c.env.Vars {
 		if strings.EqualFold(v.Key, key) {
-			return v.Value
+			return v.Value, true
 		}
 	}
 	if strings.EqualFold(key, "wsgi.url_scheme") {
-		return c.env.URLScheme
+		return c.env.URLScheme, true
 	}
-	return ""
+	return "", false
 }
 
 func (c *conn) pathInfo() string {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/base64"
 	"net"
 	"strconv"
 	"strings"
@@ -166,17 +165,19 @@ func (c *conn) cacheKey(name, key string) {
 	}
 }
 
-// basicAuthUser returns the user name of an Authorization: Basic header, for
-// the access log's %(u)s.
-func basicAuthUser(req *http1.Request) string {
-	v, ok := req.Get("Authorization")
-	if !ok || len(v) < 6 || !strings.EqualFold(v[:6], "basic ") {
-		return ""
+// reqHeader is the last value of the request header name, in any case, for
+// the access log's %({name}i)s, as in gunicorn; ok is false when there is
+// none. A name holding '_' is not found: buildEnviron drops those headers,
+// and so does gunicorn, from its log's headers too.
+func (c *conn) reqHeader(name string) (string, bool) {
+	if strings.IndexByte(name, '_') >= 0 {
+		return "", false
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v[6:]))
-	if err != nil {
-		return ""
+	h := c.req.Headers
+	for i := len(h) - 1; i >= 0; i-- {
+		if strings.EqualFold(h[i].Name, name) {
+			return h[i].Value, true
+		}
 	}
-	user, _, _ := strings.Cut(string(raw), ":")
-	return user
+	return "", false
 }

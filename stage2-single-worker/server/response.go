@@ -279,14 +279,15 @@ func (r *response) sendHead(empty bool) {
 	bw.WriteString("\r\n")
 }
 
-// header returns the value of a response header, for the access log.
-func (r *response) header(name string) string {
-	for _, h := range r.headers {
-		if strings.EqualFold(h.Name, name) {
-			return h.Value
+// header returns the last value of a response header, for the access log's
+// %({name}o)s, as in gunicorn; ok is false when there is none.
+func (r *response) header(name string) (string, bool) {
+	for i := len(r.headers) - 1; i >= 0; i-- {
+		if strings.EqualFold(r.headers[i].Name, name) {
+			return r.headers[i].Value, true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // writeSimple writes a complete small response from the server itself: an
