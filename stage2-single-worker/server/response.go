@@ -45,8 +45,8 @@ type response struct {
 	headers       []wsgi.Header // the app's headers, less those the server owns
 	contentLength int64         // from the app's Content-Length, -1 when absent
 	chunked       bool
-	noBody        bool // HEAD, 1xx, 204, 304: no body on the wire
-	written       int64
+	noBody        bool  // HEAD, 1xx, 204, 304: no body on the wire
+	written       int64 // body bytes put on the wire
 	keepAlive     bool
 
 	// startFn and writeFn are r.startResponse and r.write as func values,
@@ -151,10 +151,10 @@ func (r *response) write(chunk []byte) error {
 	if !r.sent {
 		r.sendHead(false)
 	}
-	r.written += int64(len(chunk))
 	if r.noBody {
 		return nil
 	}
+	r.written += int64(len(chunk))
 	bw := r.c.bw
 	if r.chunked {
 		r.scratch = strconv.AppendInt(r.scratch[:0], int64(len(chunk)), 16)

@@ -95,6 +95,24 @@ func TestAccessLog(t *testing.T) {
 	})
 }
 
+// TestAccessLogNoBody: HEAD, 204 and 304 put no body on the wire, so %(b)s
+// and %(B)s are 0 even when the app gave one, which the server dropped.
+func TestAccessLogNoBody(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, append([]string{"--access-logfile", "-", "--access-logformat", "%(r)s %(s)s %(b)s %(B)s"}, testApps(t, "status")...)...)
+	for _, req := range []struct{ method, target, want string }{
+		{"HEAD", "/", "HEAD / HTTP/1.1 200 0 0"},
+		{"GET", "/?code=204", "GET /?code=204 HTTP/1.1 204 0 0"},
+		{"GET", "/?code=304", "GET /?code=304 HTTP/1.1 304 0 0"},
+		{"GET", "/", "GET / HTTP/1.1 200 44 44"},
+	} {
+		s.roundTrip(req.method+" "+req.target+" HTTP/1.1\r\nHost: x\r\n\r\n", req.method)
+		if lines := waitLines(t, s.Stdout.String, req.want, 1); len(lines) != 1 || lines[0] != req.want {
+			t.Errorf("%s %s: want the line %q, got %q\n%s", req.method, req.target, req.want, lines, s.Stdout.String())
+		}
+	}
+}
+
 // TestRefusedRequestIsLogged: a request the parser refuses gets a warning in
 // the error log and a line in the access log with the status and the bytes
 // sent, but none of its request line, which may be what was wrong.
