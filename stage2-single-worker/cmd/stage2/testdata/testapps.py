@@ -139,3 +139,28 @@ def forever(environ, start_response):
 
     start_response("200 OK", [("Content-Type", "text/event-stream")])
     return stream()
+
+
+def logged(environ, start_response):
+    """What accesslog_gunicorn_test.go sends through gunicorn and stage2
+    alike: an answer with a body and headers for the log format to read
+    (Content-Length, an X-Trace with quotes, a backslash and an "é", two
+    Set-Cookie), the same without the body for HEAD, 404 for /missing, and
+    no body at all for ?code=204 or ?code=304."""
+    data = _read_all(environ["wsgi.input"])
+    code = _query(environ, "code")
+    if code in ("204", "304"):
+        start_response(code + " No Body", [("X-Trace", 'no "body"')])
+        return []
+    body = b"%s: %d bytes in\n" % (environ["REQUEST_METHOD"].encode("latin-1"), len(data))
+    status = "404 Not Found" if environ["PATH_INFO"] == "/missing" else "200 OK"
+    start_response(status, [
+        ("Content-Type", "text/plain"),
+        ("Content-Length", str(len(body))),
+        ("X-Trace", 'said "hi" \\ caf\u00e9'),
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2"),
+    ])
+    if environ["REQUEST_METHOD"] == "HEAD":
+        return []
+    return [body]
