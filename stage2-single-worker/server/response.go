@@ -237,11 +237,11 @@ func traceback(err error) string {
 // known to be empty (the app finished without a chunk).
 func (r *response) sendHead(empty bool) {
 	r.sent = true
+	zeroLength := false // not one of the app's headers: the access log shows those
 	switch {
 	case r.noBody || r.contentLength >= 0:
 	case empty:
-		r.contentLength = 0
-		r.headers = append(r.headers, wsgi.Header{Name: "Content-Length", Value: "0"})
+		r.contentLength, zeroLength = 0, true
 	case r.c.req.Minor >= 1:
 		r.chunked = true
 	default:
@@ -275,6 +275,8 @@ func (r *response) sendHead(empty bool) {
 	}
 	if r.chunked {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	} else if zeroLength {
+		bw.WriteString("Content-Length: 0\r\n")
 	}
 	bw.WriteString("\r\n")
 }

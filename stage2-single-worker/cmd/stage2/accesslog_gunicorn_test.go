@@ -46,6 +46,7 @@ var loggedRequests = []struct{ name, raw string }{
 	{"404, a bearer token", "GET /missing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\nConnection: close\r\n\r\n"},
 	{"204", "GET /nothing?code=204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
 	{"304", "GET /nothing?code=304 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+	{"200, empty, no Content-Length", "GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
 	// Raw bytes above 0x7F stay out of the path: gunicorn 20.1 UTF-8-encodes
 	// them a second time into PATH_INFO, an environ bug this test is not about.
 	{"quotes, backslashes, non-ASCII", "GET /caf%C3%A9/%22q%22/\"raw\"\\back?name=%22x%22&raw=\"\\\xe9\xc3\xa9 HTTP/1.1\r\n" +

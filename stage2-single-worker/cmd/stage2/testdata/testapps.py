@@ -146,11 +146,15 @@ def logged(environ, start_response):
     alike: an answer with a body and headers for the log format to read
     (Content-Length, an X-Trace with quotes, a backslash and an "é", two
     Set-Cookie), the same without the body for HEAD, 404 for /missing, and
-    no body at all for ?code=204 or ?code=304."""
+    no body at all for ?code=204 or ?code=304, or (with neither a
+    Content-Length) for /empty."""
     data = _read_all(environ["wsgi.input"])
     code = _query(environ, "code")
     if code in ("204", "304"):
         start_response(code + " No Body", [("X-Trace", 'no "body"')])
+        return []
+    if environ["PATH_INFO"] == "/empty":
+        start_response("200 OK", [("X-Trace", "empty")])
         return []
     body = b"%s: %d bytes in\n" % (environ["REQUEST_METHOD"].encode("latin-1"), len(data))
     status = "404 Not Found" if environ["PATH_INFO"] == "/missing" else "200 OK"
