@@ -71,17 +71,30 @@ func CheckEnviron(env *Environ) error {
 	return errors.Join(errs...)
 }
 
-// CheckStatus checks an app's status line: three digits from 100 up, a space,
-// and a reason of printable characters (RFC 9112's reason-phrase: tab, space,
-// visible ASCII or obs-text).
-func CheckStatus(status string) error {
-	ok := len(status) > 4 && isDigits(status[:3]) && status[0] != '0' && status[3] == ' '
+// CheckStatus checks an app's status line and returns its code: three
+// digits from 100 up, a space, and a reason of printable characters (RFC
+// 9112's reason-phrase: tab, space, visible ASCII or obs-text), which may be
+// empty ("204 " is a status; wsgiref.validate only warns about it).
+func CheckStatus(status string) (code int, err error) {
+	ok := len(status) >= 4 && isDigits(status[:3]) && status[0] != '0' && status[3] == ' '
 	for i := 4; ok && i < len(status); i++ {
-		c := status[i]
-		ok = c == '\t' || (c >= ' ' && c != 0x7f)
+		ok = !isControl(rune(status[i]))
 	}
 	if !ok {
-		return violation(RuleStatus, "status %q", status)
+		return 0, violation(RuleStatus, "status %q", status)
+	}
+	return int(status[0]-'0')*100 + int(status[1]-'0')*10 + int(status[2]-'0'), nil
+}
+
+// CheckHeader checks that one response header can be sent as it is: its
+// name a token, its value free of control characters (CR and LF above all,
+// which would let whoever controls the value inject headers).
+func CheckHeader(h Header) error {
+	if !isToken(h.Name) {
+		return violation(RuleHeaderName, "header name %q", h.Name)
+	}
+	if i := strings.IndexFunc(h.Value, isControl); i >= 0 {
+		return violation(RuleHeaderValue, "header %s: byte %#x in %q", h.Name, h.Value[i], h.Value)
 	}
 	return nil
 }
@@ -92,14 +105,10 @@ func CheckStatus(status string) error {
 func CheckHeaders(headers []Header) error {
 	var errs []error
 	for _, h := range headers {
-		switch {
-		case !isToken(h.Name):
-			errs = append(errs, violation(RuleHeaderName, "header name %q", h.Name))
-		case IsHopByHop(h.Name):
+		if err := CheckHeader(h); err != nil {
+			errs = append(errs, err)
+		} else if IsHopByHop(h.Name) {
 			errs = append(errs, violation(RuleHopByHop, "header %s", h.Name))
-		}
-		if i := strings.IndexFunc(h.Value, isControl); i >= 0 {
-			errs = append(errs, violation(RuleHeaderValue, "header %s: byte %#x in %q", h.Name, h.Value[i], h.Value))
 		}
 	}
 	return errors.Join(errs...)

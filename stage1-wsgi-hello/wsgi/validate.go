@@ -136,7 +136,8 @@ func (r *response) startResponse(status string, headers []Header, excInfo error)
 		}
 		return nil, err // the app must give up
 	}
-	if err := errors.Join(CheckStatus(status), CheckHeaders(headers)); err != nil {
+	_, statusErr := CheckStatus(status)
+	if err := errors.Join(statusErr, CheckHeaders(headers)); err != nil {
 		return nil, r.checker.record(err)
 	}
 	write, err := r.server(status, headers, excInfo)

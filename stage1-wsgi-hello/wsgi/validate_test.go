@@ -476,7 +476,7 @@ func TestCheckStatus(t *testing.T) {
 		{"599 Whatever\tyou like", true},
 		{"200 Caf\xe9", true}, // obs-text: a latin-1 reason
 		{"999 X", true},
-		{"200 ", false},
+		{"204 ", true}, // an empty reason-phrase (RFC 9112 §4)
 		{"200", false},
 		{"", false},
 		{"000 Zero", false},
@@ -490,9 +490,10 @@ func TestCheckStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%q", tt.status), func(t *testing.T) {
-			err := CheckStatus(tt.status)
+			code, err := CheckStatus(tt.status)
 			if tt.ok {
 				require.NoError(t, err)
+				require.Equal(t, tt.status[:3], fmt.Sprint(code))
 			} else {
 				require.ErrorIs(t, err, RuleStatus)
 			}
