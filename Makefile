@@ -101,10 +101,11 @@ endif
 	@$(call fuzz,$(FUZZTIME_SHORT))
 	@$(MAKE) --no-print-directory lint
 
-lint: ## gofmt, go vet, and staticcheck when installed
+lint: ## gofmt, go vet, the stages' layering, and staticcheck when installed
 	@unformatted=$$(gofmt -l $(MODULES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run ./shared/layers $(PKGS)
 	@if command -v staticcheck >/dev/null; then echo "staticcheck $(PKGS)"; staticcheck $(PKGS); \
 	else echo "lint: staticcheck not installed, skipped"; fi
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"gunicorn-go/shared/examples/goapps"
 	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -49,7 +50,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			app, closer, err := Load(tt.spec, tt.opts(t))
+			app, closer, err := Load(tt.spec, tt.opts(t), goapps.All())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,11 +64,11 @@ func TestLoad(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	_, _, err := Load("go:nosuch", pyapp.Options{})
+	_, _, err := Load("go:nosuch", pyapp.Options{}, goapps.All())
 	if !errors.Is(err, ErrUnknownGoApp) || !strings.Contains(err.Error(), "echo, hello") {
 		t.Errorf("go:nosuch: %v", err)
 	}
-	_, _, err = Load("nosuch:app", pyapp.Options{Python: testkit.Python(t), Chdir: t.TempDir()})
+	_, _, err = Load("nosuch:app", pyapp.Options{Python: testkit.Python(t), Chdir: t.TempDir()}, goapps.All())
 	if !errors.Is(err, pyapp.ErrImport) {
 		t.Errorf("nosuch:app: %v", err)
 	}

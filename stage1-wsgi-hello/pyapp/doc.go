@@ -1,11 +1,11 @@
 // Package pyapp runs a Python WSGI app and makes it a wsgi.App.
 //
 // Go cannot call Python in-process without cgo and a global interpreter lock,
-// so, like gunicorn's workers, the Python code runs in child processes: app
-// runners. Each runner is `python3 -c …` executing runner.py (embedded in the
-// binary), which imports the app with gunicorn's syntax and then serves one
-// request at a time over a unix socketpair given to it as fd 3. Its stdout and
-// stderr stay free for the app's own print()s.
+// so the Python code runs in child processes: app runners, gunicorn's
+// workers. Each runner is `python3 -c …` executing runner.py (embedded in the
+// binary), which imports the app with gunicorn's syntax and then runs the
+// requests Go sends it over a unix socketpair given to it as fd 3. Its stdout
+// and stderr stay free for the app's own print()s.
 //
 //	app, err := pyapp.Load("hello:app", pyapp.Options{Chdir: "examples"})
 //	if err != nil {
@@ -14,38 +14,49 @@
 //	defer app.Close()
 //	body, err := app.Call(env, startResponse) // wsgi.App
 //
+// # Workers and the App
+//
+// A Worker is one runner process. It runs up to Options.Threads requests at
+// once (the runner's main thread runs the app itself when there is one; with
+// more, it hands each request to a pool of Python threads, as gunicorn's
+// gthread worker does), and it gives whoever supervises it what that needs:
+// its pid, how busy it is, how long its oldest request has run, a ping, the
+// traceback of its threads, and ways to stop it. An App is one Worker,
+// replaced when it dies, with the requests beyond Threads waiting their turn:
+// what stages 1 to 3 serve with. Stage 4's arbiter runs many Workers itself.
+//
+// # The protocol
+//
 // A request travels as one frame holding the environ in Python's marshal
 // format, which the runner turns into a dict with a single C call; the answer
-// comes back as frames (head, body chunks, end) that Go reads through one
-// buffered reader. protocol.go describes the frames, marshal.go the encoding.
-// What the design buys: one write per message each way, no parsing in Python,
+// comes back as frames (head, body chunks, end), each carrying the request's
+// id, so that the answers of requests running at once on several threads can
+// interleave. protocol.go describes the frames, marshal.go the encoding. What
+// the design buys: one write per message each way, no parsing in Python,
 // responses whose body is a list sent whole with the head, and, on both sides,
 // a few microseconds of polling before sleeping (conn.go), because waking a
-// sleeping process costs more than a small request. The streaming cases stay
-// right: a generator's chunks reach Body.Next one by one, and Body.Close
-// before the end cancels the app (its iterable's close() is called).
+// sleeping process costs more than a small request.
 //
-// Under load, requests are pipelined (pipeline.go): a Call writes its request
-// to a runner at once, even if the runner is busy, and waits for its turn to
-// read the answer. Strict ping-pong (write, wait, read) would leave each side
-// idle while the other works, and put both to sleep and wake them again for
-// every request; with requests queued in its socket the runner goes from one
-// to the next without waiting, and one recv brings several. Answers come back
-// in order, so there is no reader goroutine: the oldest Call reads the
-// socket itself and, once its answer is complete, hands the reader to the
-// next (the read baton). Calls prefer an idle runner, so a slow request
-// delays the others only when every runner is busy. BenchmarkHelloRoundTrip
-// measures one call at a time, about 50,000 calls/s through one runner on 2
-// vCPUs; BenchmarkHelloParallel 64 at once, about 84,000 calls/s.
+// # Nothing waits for a client
+//
+// A goroutine per Worker reads every frame the runner writes as soon as it is
+// written, and keeps each response (in memory, then in a spool file) until
+// the server takes it (call.go). A client that reads slowly, or not at all,
+// therefore never holds a Python thread: the app's thread is free as soon as
+// the app has produced its answer. Only a response larger than the window
+// (Options.ResponseWindow, over a gigabyte by default) makes the app wait for
+// the client, and a warning says so. Request bodies arrive whole too
+// (wsgi.InputBuffer: in the request, or as the name of the file the server
+// spooled them to).
+//
+// # Failure
 //
 // Failure is contained: a module that does not import is an error from Load
 // with the traceback, interpreter and sys.path; an exception in the app is an
-// *AppError from Call or Body.Next; a runner that dies fails only the request
-// it was serving (ErrRunnerDied): the requests queued behind it had not
-// started, and a fresh runner serves them.
-//
-// Stopping: Close asks each runner to finish (its socket closes, then TERM,
-// then KILL, a couple of seconds apart); Kill kills at once, for a server
-// stopping now or whose graceful timeout ran out; LoadContext gives up a slow
-// import when its context ends.
+// *AppError from Call or Body.Next; a runner that dies fails the requests it
+// was running (ErrRunnerDied, a wsgi.ErrBadGateway), and the App starts a
+// fresh one for the next. Stopping: Close asks the runner to finish (its
+// socket closes, then KILL after a couple of seconds); Kill kills at once;
+// LoadContext gives up a slow import when its context ends. A runner ignores
+// the signals meant for the master, and dies with it (PR_SET_PDEATHSIG).
 package pyapp

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -149,8 +150,8 @@ func validated(t testing.TB, app wsgi.App) wsgi.App {
 	return v
 }
 
-// hidden hides a reader's type, so pyapp cannot see an InputBuffer: the body
-// is then lazy, read on demand.
+// hidden hides a reader's type, so pyapp cannot see an InputBuffer: it
+// then reads the body itself before sending the request.
 type hidden struct{ io.Reader }
 
 // buffered is an InputBuffer: the body in memory or spooled to a file.
@@ -161,3 +162,22 @@ type buffered struct {
 }
 
 func (b buffered) Buffered() ([]byte, string) { return b.data, b.path }
+
+// hangGuard turns a test that would hang into one that fails. It bounds waits
+// that end within milliseconds when all is well: no test measures time.
+const hangGuard = time.Minute
+
+// waitFor polls done until it is true, failing after hangGuard.
+func waitFor(t testing.TB, what string, done func() bool) {
+	t.Helper()
+	testkit.WaitFor(t, what, hangGuard, done)
+}
+
+// waitFile waits until the file at path exists.
+func waitFile(t testing.TB, path string) {
+	t.Helper()
+	waitFor(t, path, func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	})
+}

@@ -4,12 +4,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
-// Options say how to run a Python app. The zero value runs one runner with
-// Interpreter("") in the current directory.
+// Options say how to run a Python app. The zero value runs the app with
+// Interpreter("") in the current directory, one request at a time.
 type Options struct {
-	// Python is the interpreter; empty means Interpreter("").
+	// Python is the interpreter; empty means Interpreter("", Chdir).
 	Python string
 	// Chdir is the runners' working directory (empty: ours). Like gunicorn's
 	// --chdir it also goes first on sys.path, so the app's module is found there.
@@ -20,58 +21,109 @@ type Options struct {
 	// Env holds KEY=VALUE entries added to the runners' environment.
 	Env []string
 	// ErrorLog receives, as written, wsgi.errors text when a request's
-	// Environ has no Errors writer and, with CaptureOutput, the runners'
-	// stdout and stderr. Nil means os.Stderr.
+	// Environ has no Errors writer, the tracebacks DumpTracebacks collects
+	// and, with CaptureOutput, the runners' stdout and stderr. Nil means
+	// os.Stderr.
 	ErrorLog io.Writer
 	// Log receives pyapp's own notes (a runner died and was replaced), one
 	// message each, without a newline. Nil writes them to ErrorLog as lines
 	// starting "pyapp: ".
 	Log func(msg string)
-	// Runners is how many runner processes serve requests, each one request
-	// at a time with more queued behind it (see pipeline.go). 0 means 1.
-	Runners int
+	// Threads is how many requests one runner runs at once, each on a
+	// Python thread of its own, as gunicorn's gthread worker does. 0 means 1:
+	// the runner's main thread runs the app itself.
+	Threads int
 	// CaptureOutput sends the runners' stdout and stderr to ErrorLog (like
 	// gunicorn's --capture-output); otherwise they share ours.
 	CaptureOutput bool
+	// Title is what ps shows as a runner's command line, for example
+	// "gunicorn-go: worker [hello:app]"; empty keeps Python's own. The
+	// interpreter's argv[0] is unchanged (Python derives sys.executable and
+	// a virtualenv from it): the runner rewrites the memory ps reads once it
+	// has started.
+	Title string
+	// Credential, when set, runs the runners as that user and group (a
+	// master started as root that drops its privileges: stage 5).
+	Credential *syscall.Credential
+
+	// ResponseMemory is how many bytes of one response's body Go keeps in
+	// memory before it spools the rest to a file in TempDir (1 MiB when 0).
+	ResponseMemory int64
+	// ResponseSpool bounds the spool file of one response (1 GiB when 0;
+	// negative: no spooling). Past ResponseMemory plus ResponseSpool
+	// unsent bytes, the app's thread waits for the client (see protocol.go).
+	ResponseSpool int64
+	// Budget, when set, bounds the memory all responses of all runners
+	// sharing it hold together; past it, response bodies go to spool files
+	// however small. Nil: a budget of 64 MiB per runner.
+	Budget *Budget
+	// TempDir holds spooled request and response bodies ("" for the
+	// system's temporary directory).
+	TempDir string
 }
 
-// DefaultInterpreter is the interpreter when neither a flag nor a
-// virtualenv names one: the first python3 on PATH.
+// DefaultInterpreter is the interpreter when neither a flag, a virtualenv
+// nor a venv beside the app names one.
 const DefaultInterpreter = "python3"
 
 // Interpreter picks the Python interpreter the way a user expects: flag (a
 // --python option) when set, else the active virtualenv's python
-// ($VIRTUAL_ENV/bin/python), else DefaultInterpreter.
-func Interpreter(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if venv, ok := VirtualEnvPython(os.Getenv); ok {
-		return venv
-	}
-	return DefaultInterpreter
+// ($VIRTUAL_ENV/bin/python), else a virtualenv beside the app (.venv/bin/python
+// or venv/bin/python under appDir, the app's directory), else
+// DefaultInterpreter. why says which rule chose it, for --print-config.
+func Interpreter(flag, appDir string) (python, why string) {
+	return InterpreterFrom(flag, appDir, os.Getenv)
 }
 
-// VirtualEnvPython returns the active virtualenv's interpreter,
-// $VIRTUAL_ENV/bin/python, reading the environment through getenv; ok is
-// false outside a virtualenv. Stage 3's settings use it to read a given
-// environment rather than the process's own.
-func VirtualEnvPython(getenv func(string) string) (path string, ok bool) {
-	venv := getenv("VIRTUAL_ENV")
-	if venv == "" {
-		return "", false
+// InterpreterFrom is Interpreter reading the environment through getenv;
+// stage 3's settings use it to read a given environment rather than the
+// process's own.
+func InterpreterFrom(flag, appDir string, getenv func(string) string) (python, why string) {
+	if flag != "" {
+		return flag, "given"
 	}
-	return filepath.Join(venv, "bin", "python"), true
+	if venv := getenv("VIRTUAL_ENV"); venv != "" {
+		return filepath.Join(venv, "bin", "python"), "the active virtualenv, $VIRTUAL_ENV"
+	}
+	for _, dir := range []string{".venv", "venv"} {
+		p := filepath.Join(appDir, dir, "bin", "python")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, "a virtualenv beside the app, " + filepath.Join(dir, "bin", "python")
+		}
+	}
+	return DefaultInterpreter, "the default: the first python3 on PATH"
+}
+
+// Defaults of the response buffering options.
+const (
+	defaultResponseMemory = 1 << 20
+	defaultResponseSpool  = 1 << 30
+	defaultBudget         = 64 << 20
+)
+
+// ResponseWindow is how many body bytes one response may have waiting in Go
+// before its app thread is made to wait: ResponseMemory + ResponseSpool.
+func (o *Options) ResponseWindow() int64 {
+	return o.ResponseMemory + max(o.ResponseSpool, 0)
 }
 
 // withDefaults returns o with its empty fields filled in.
 func (o Options) withDefaults() Options {
-	o.Python = Interpreter(o.Python)
+	o.Python, _ = Interpreter(o.Python, o.Chdir)
 	if o.ErrorLog == nil {
 		o.ErrorLog = os.Stderr
 	}
-	if o.Runners <= 0 {
-		o.Runners = 1
+	if o.Threads <= 0 {
+		o.Threads = 1
+	}
+	if o.ResponseMemory <= 0 {
+		o.ResponseMemory = defaultResponseMemory
+	}
+	if o.ResponseSpool == 0 {
+		o.ResponseSpool = defaultResponseSpool
+	}
+	if o.Budget == nil {
+		o.Budget = NewBudget(defaultBudget)
 	}
 	return o
 }

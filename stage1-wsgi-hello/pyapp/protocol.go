@@ -2,59 +2,50 @@ package pyapp
 
 // The wire protocol between pyapp and runner.py.
 //
-// One frame is
+// Every message is a frame:
 //
-//	+---------------------+--------+------------------+
-//	| length: 4 bytes, BE | kind: 1 | payload: length  |
-//	+---------------------+--------+------------------+
+//	+---------------------+---------+-------------------+------------------+
+//	| length: 4 bytes, BE | kind: 1 | request id: 4, BE | payload: length  |
+//	+---------------------+---------+-------------------+------------------+
 //
-// and each side writes a whole message (a request; a head with the body of a
-// list-like response and its end) with one write system call, because at tens
-// of thousands of calls a second the system calls and the wake-ups they cause
-// are the cost, not the bytes.
+// Each side writes a whole message (a request; a head together with the
+// body of a list-like response and its end) with one write system call: at
+// tens of thousands of requests a second, system calls and the wake-ups they
+// cause are the cost, not the bytes.
 //
-// Start-up, runner → Go: R ready ("pid\0interpreter") or F failed to load
-// ("kind\0summary\0traceback\0interpreter\0sys.path").
+// Start-up, runner → Go (id 0): R ready ("pid\0interpreter") or F failed to
+// load ("kind\0summary\0traceback\0interpreter\0sys.path").
 //
-// A request, Go → runner: Q, whose payload is the request's id (4 bytes, BE)
-// then the tuple (environ, body) in Python's marshal format (see marshal.go),
-// so that the runner rebuilds the environ dict with one call into C. body is
-// bytes (the body inline), a 1-tuple (path,) holding the spooled body's file
-// name as bytes, or None (a lazy body: see I and D).
+// Go → runner:
 //
-// The answer, runner → Go, in this order:
+//	Q environ  a request: the tuple (environ, body) in Python's marshal
+//	           format (see marshal.go), so that the runner rebuilds the
+//	           environ dict with one call into C. body is bytes (the body
+//	           itself) or a 1-tuple (path,) naming the file it was spooled to.
+//	C why      cancel: stop producing this response (the client went away)
+//	W n        window: the response may send n more body bytes (see below)
+//	P          ping (id: a sequence number); the runner answers P with it
 //
-//	I n        the app reads wsgi.input: Go answers D with at most n bytes,
-//	           an empty D at the end of the body (any time before E/X)
-//	L text     the app wrote to wsgi.errors (any time)
+// Runner → Go, for each request, in this order:
+//
+//	L text     the app wrote to wsgi.errors (any time; id 0 outside a request)
 //	H head     status and headers, latin-1, NUL-separated: "200 OK\0Name\0value…",
 //	           sent with the first non-empty chunk, as PEP 3333 asks
 //	B chunk    a body chunk, as the app produced it
 //	E          the end: the iterable is exhausted and its close() was called
 //	X text     the app raised (traceback text); close() was called too
 //
-// Exactly one E or X ends every request. Go may send C (cancel, payload: the
-// request's id, then why) at any time to stop a request early: the runner
-// stops iterating, calls close(), answers E or X, and Go reads and drops
-// frames up to that end.
+// Exactly one E or X ends every request, cancelled or not. Because a runner
+// may run several requests at once (Options.Threads), answers interleave:
+// the id in every frame says which request a frame belongs to.
 //
-// Pipelining. Go does not wait for an answer before sending the next request:
-// up to pipelineDepth Q frames may be in flight to one runner (pipeline.go),
-// so a busy runner finds its next request already waiting, often several in
-// one recv, and neither process sleeps between requests. The runner still
-// serves them one at a time, in order, and answers in that order, so Go
-// matches answers to requests by position: no answer frame carries an id.
-// Frames for later requests may arrive while the runner serves one (while it
-// waits for D, or checks for C between a generator's chunks): it keeps them,
-// in order, for their turn.
-//
-// Why ids, then: a C is sent when Go gives up on a response, and by the time
-// it arrives the runner may have ended that request and started the next. The
-// id says which request to stop; a C for any other is ignored.
-//
-// Why each answer is sent as soon as it is complete, rather than several
-// batched into one write: the request behind it may be slow (a database
-// query, a sleep), and a finished answer must not wait for it.
+// Flow control. Go reads every answer as fast as the runner writes it and
+// keeps it (in memory, then in a spool file) until the client has taken it,
+// so a slow client never holds a Python thread. What one response may hold in
+// Go is bounded: a request starts with a window of Options.ResponseWindow()
+// body bytes, and once it has used them the app's thread waits for a W frame,
+// which Go sends as the client catches up. Only a response larger than the
+// whole window (by default over a gigabyte) ever waits.
 
 import (
 	"bufio"
@@ -75,13 +66,13 @@ const (
 	kindEnd     = 'E' // runner → Go: the response is complete
 	kindExc     = 'X' // runner → Go: the app raised
 	kindLog     = 'L' // runner → Go: wsgi.errors text
-	kindInput   = 'I' // runner → Go: wsgi.input wants data
 	kindRequest = 'Q' // Go → runner: a request
-	kindData    = 'D' // Go → runner: request body data
 	kindCancel  = 'C' // Go → runner: stop this request
+	kindWindow  = 'W' // Go → runner: more room for this response's body
+	kindPing    = 'P' // both ways: are you there? yes.
 )
 
-const frameHeaderLen = 5
+const frameHeaderLen = 9
 
 // readBufferSize is the size of the bufio.Reader in front of the socket. Frames
 // that fit are read without copying; bigger ones get a buffer of their own.
@@ -90,29 +81,30 @@ const readBufferSize = 64 << 10
 // readFrame reads the next frame from br. The payload aliases br's buffer when
 // it fits there and is then valid only until the next read: callers copy what
 // they keep.
-func readFrame(br *bufio.Reader) (kind byte, payload []byte, err error) {
+func readFrame(br *bufio.Reader) (kind byte, id uint32, payload []byte, err error) {
 	hdr, err := br.Peek(frameHeaderLen)
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, unexpectedIfStarted(err, len(hdr))
 	}
 	n := int(binary.BigEndian.Uint32(hdr))
 	kind = hdr[4]
+	id = binary.BigEndian.Uint32(hdr[5:])
 	if _, err := br.Discard(frameHeaderLen); err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	if n <= br.Size() {
 		payload, err = br.Peek(n)
 		if err != nil {
-			return 0, nil, unexpected(err)
+			return 0, 0, nil, unexpected(err)
 		}
 		_, _ = br.Discard(n) // cannot fail: the n bytes are buffered
-		return kind, payload, nil
+		return kind, id, payload, nil
 	}
 	payload = make([]byte, n)
 	if _, err := io.ReadFull(br, payload); err != nil {
-		return 0, nil, unexpected(err)
+		return 0, 0, nil, unexpected(err)
 	}
-	return kind, payload, nil
+	return kind, id, payload, nil
 }
 
 // unexpected turns an EOF inside a frame into io.ErrUnexpectedEOF.
@@ -123,16 +115,30 @@ func unexpected(err error) error {
 	return err
 }
 
+// unexpectedIfStarted keeps a clean EOF (no byte of a frame read) as io.EOF.
+func unexpectedIfStarted(err error, have int) error {
+	if have > 0 {
+		return unexpected(err)
+	}
+	return err
+}
+
 // appendFrameHeader appends a frame header for a payload of n bytes.
-func appendFrameHeader(buf []byte, kind byte, n int) []byte {
+func appendFrameHeader(buf []byte, kind byte, id uint32, n int) []byte {
 	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
-	return append(buf, kind)
+	buf = append(buf, kind)
+	return binary.BigEndian.AppendUint32(buf, id)
+}
+
+// appendFrame appends a whole frame.
+func appendFrame(buf []byte, kind byte, id uint32, payload []byte) []byte {
+	return append(appendFrameHeader(buf, kind, id, len(payload)), payload...)
 }
 
 // beginFrame starts a frame whose length is not known yet; endFrame fills it in.
-func beginFrame(buf []byte, kind byte) ([]byte, int) {
+func beginFrame(buf []byte, kind byte, id uint32) ([]byte, int) {
 	start := len(buf)
-	return appendFrameHeader(buf, kind, 0), start
+	return appendFrameHeader(buf, kind, id, 0), start
 }
 
 // endFrame sets the length of the frame begun at start.

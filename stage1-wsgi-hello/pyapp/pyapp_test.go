@@ -143,8 +143,8 @@ func TestResponses(t *testing.T) {
 				t.Errorf("error %v", r.err)
 			case tt.errText != "" && !errors.As(r.err, &appErr):
 				t.Errorf("error %v, want an *AppError", r.err)
-			case tt.errText != "" && !strings.Contains(appErr.Traceback, tt.errText):
-				t.Errorf("traceback lacks %q:\n%s", tt.errText, appErr.Traceback)
+			case tt.errText != "" && !strings.Contains(appErr.Text, tt.errText):
+				t.Errorf("traceback lacks %q:\n%s", tt.errText, appErr.Text)
 			}
 			// The runner is fine afterwards.
 			if r := do(t, app, request("GET", "/echo", nil)); r.err != nil || r.body() != "GET /echo? " {
@@ -161,8 +161,8 @@ func TestResponses(t *testing.T) {
 	t.Run("traceback names the app's line", func(t *testing.T) {
 		r := do(t, app, request("GET", "/raise_before", nil))
 		var appErr *AppError
-		if !errors.As(r.err, &appErr) || !strings.Contains(appErr.Traceback, `apps.py", line`) ||
-			strings.Contains(appErr.Traceback, runnerFile) {
+		if !errors.As(r.err, &appErr) || !strings.Contains(appErr.Text, `apps.py", line`) ||
+			strings.Contains(appErr.Text, runnerFile) {
 			t.Errorf("traceback:\n%v", r.err)
 		}
 		if r.err.Error() != "python app raised ValueError: boom before start_response" {
@@ -187,9 +187,9 @@ func TestValidatorWrappedApp(t *testing.T) {
 		{"GET by line", request("GET", "/v?a=1&mode=readline", nil), "GET /v?a=1&mode=readline "},
 		{"POST inline", request("POST", "/v?mode=readn", buffered{Reader: strings.NewReader("abc"), data: []byte("abc")}), "POST /v?mode=readn abc"},
 		{"POST spooled", request("POST", "/v?mode=iter", buffered{Reader: strings.NewReader("x\ny"), path: spooled}), "POST /v?mode=iter [x\n][y]"},
-		{"POST lazy", request("POST", "/v?mode=readn", hidden{strings.NewReader("lazy body")}), "POST /v?mode=readn lazy body"},
-		{"POST lazy by line", request("POST", "/v?mode=readline", hidden{strings.NewReader("a\nb")}), "POST /v?mode=readline [a\n][b]"},
-		{"POST lazy readlines", request("POST", "/v?mode=readlines", hidden{strings.NewReader("a\nb")}), "POST /v?mode=readlines [a\n][b]"},
+		{"POST reader", request("POST", "/v?mode=readn", hidden{strings.NewReader("plain body")}), "POST /v?mode=readn plain body"},
+		{"POST reader by line", request("POST", "/v?mode=readline", hidden{strings.NewReader("a\nb")}), "POST /v?mode=readline [a\n][b]"},
+		{"POST reader readlines", request("POST", "/v?mode=readlines", hidden{strings.NewReader("a\nb")}), "POST /v?mode=readlines [a\n][b]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +211,7 @@ func TestRequestBody(t *testing.T) {
 	kinds := map[string]func() io.Reader{
 		"inline":  func() io.Reader { return buffered{Reader: strings.NewReader(text), data: []byte(text)} },
 		"spooled": func() io.Reader { return buffered{Reader: strings.NewReader(text), path: spooled} },
-		"lazy":    func() io.Reader { return hidden{iotest.HalfReader(strings.NewReader(text))} },
+		"reader":  func() io.Reader { return hidden{iotest.HalfReader(strings.NewReader(text))} },
 	}
 	modes := map[string]string{
 		"read":      text,
@@ -232,11 +232,12 @@ func TestRequestBody(t *testing.T) {
 			})
 		}
 	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 100_000)
 	t.Run("big", func(t *testing.T) {
-		big := bytes.Repeat([]byte("0123456789abcdef"), 100_000) // 1.6 MB: many frames
+		_ = bytes.Repeat([]byte("0123456789abcdef"), 100_000) // 1.6 MB: a frame bigger than a recv, a spooled reader
 		for name, input := range map[string]io.Reader{
 			"inline": buffered{Reader: bytes.NewReader(big), data: big},
-			"lazy":   hidden{bytes.NewReader(big)},
+			"reader": hidden{bytes.NewReader(big)},
 		} {
 			r := do(t, app, request("POST", "/echo", input))
 			if r.err != nil || r.body() != "POST /echo? "+string(big) {
@@ -248,6 +249,16 @@ func TestRequestBody(t *testing.T) {
 		r := do(t, app, request("POST", "/lazy_reader", hidden{strings.NewReader("late")}))
 		if r.err != nil || r.body() != "got:late" {
 			t.Errorf("got %q, %v", r.body(), r.err)
+		}
+	})
+	t.Run("no spool file left", func(t *testing.T) {
+		dir := t.TempDir()
+		app := load(t, "apps:router", Options{TempDir: dir})
+		if r := do(t, app, request("POST", "/echo", hidden{bytes.NewReader(big)})); r.err != nil {
+			t.Fatal(r.err)
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("left in the temp dir: %v", left)
 		}
 	})
 	t.Run("failing input", func(t *testing.T) {
@@ -288,7 +299,7 @@ func TestIterableCloseIsCalled(t *testing.T) {
 			switch {
 			case tt.errText == "" && r.err != nil:
 				t.Errorf("error %v", r.err)
-			case tt.errText != "" && (!errors.As(r.err, &appErr) || !strings.Contains(appErr.Traceback, tt.errText)):
+			case tt.errText != "" && (!errors.As(r.err, &appErr) || !strings.Contains(appErr.Text, tt.errText)):
 				t.Errorf("error %v, want an *AppError with %q", r.err, tt.errText)
 			}
 			if b, err := os.ReadFile(marker); err != nil || string(b) != "closed" {
@@ -329,9 +340,11 @@ func cancelEndless(t *testing.T, app *App, meanwhile func()) {
 	if err := body.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(marker); err != nil || string(b) != "closed" {
-		t.Errorf("the iterable's close() was not called: %q, %v", b, err)
-	}
+	// Close does not wait for the runner: it stops the iterable soon after.
+	waitFor(t, "the iterable's close() to be called", func() bool {
+		b, err := os.ReadFile(marker)
+		return err == nil && string(b) == "closed"
+	})
 }
 
 func TestRunnerKilled(t *testing.T) {
@@ -394,9 +407,9 @@ func TestRunnerKilled(t *testing.T) {
 }
 
 func TestConcurrentCalls(t *testing.T) {
-	for _, runners := range []int{1, 4} {
-		t.Run(fmt.Sprintf("%d runners", runners), func(t *testing.T) {
-			app := validated(t, load(t, "apps:router", Options{Runners: runners}))
+	for _, threads := range []int{1, 4} {
+		t.Run(fmt.Sprintf("%d threads", threads), func(t *testing.T) {
+			app := validated(t, load(t, "apps:router", Options{Threads: threads}))
 			var wg sync.WaitGroup
 			errs := make(chan error, 50)
 			for i := range 50 {
@@ -471,21 +484,32 @@ func TestOptions(t *testing.T) {
 }
 
 func TestInterpreter(t *testing.T) {
+	app := t.TempDir()
 	t.Setenv("VIRTUAL_ENV", "")
-	if got := Interpreter(""); got != "python3" {
-		t.Errorf("default: %q", got)
+	if got, why := Interpreter("", app); got != "python3" || !strings.Contains(why, "default") {
+		t.Errorf("default: %q (%s)", got, why)
+	}
+	venv := filepath.Join(app, ".venv", "bin")
+	if err := os.MkdirAll(venv, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(venv, "python"), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, why := Interpreter("", app); got != filepath.Join(venv, "python") || !strings.Contains(why, "beside the app") {
+		t.Errorf("a .venv beside the app: %q (%s)", got, why)
 	}
 	t.Setenv("VIRTUAL_ENV", "/venv")
-	if got := Interpreter(""); got != "/venv/bin/python" {
+	if got, _ := Interpreter("", app); got != "/venv/bin/python" {
 		t.Errorf("virtualenv: %q", got)
 	}
-	if got := Interpreter("/usr/bin/python3"); got != "/usr/bin/python3" {
+	if got, _ := Interpreter("/usr/bin/python3", app); got != "/usr/bin/python3" {
 		t.Errorf("flag: %q", got)
 	}
 }
 
 func TestCloseLeavesNoProcess(t *testing.T) {
-	app, err := Load("apps:router", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Runners: 3})
+	app, err := Load("apps:router", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Threads: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,46 +1,53 @@
 """gunicorn-go's Python app runner.
 
-The Go side (package pyapp) starts this script with the app's spec as argv[1]
-and its end of a unix socketpair as fd 3, so nothing the app prints can reach
-the protocol. The runner imports the app, answers R (ready) or F (failed), then
-serves requests one at a time, in the order they come, until the socket closes:
+The Go side (package pyapp) starts this script with the app's spec as argv[1],
+its end of a unix socketpair as fd 3 and a pipe for tracebacks as fd 4, so
+nothing the app prints can reach the protocol. The runner imports the app,
+answers R (ready) or F (failed), then runs the requests Go sends until the
+socket closes:
 
-    Go -> runner: Q request (id, marshal of (environ, body)), D input data,
-                  C cancel (id, why)
-    runner -> Go: H head, B body chunk, E end, X exception, L wsgi.errors text,
-                  I input wanted
+    Go -> runner: Q request (marshal of (environ, body)), C cancel, W window,
+                  P ping
+    runner -> Go: H head, B body chunk, E end, X exception, L wsgi.errors
+                  text, P pong
 
-Every frame is a 4-byte big-endian payload length, a 1-byte kind, the payload.
-Go pipelines requests: several may wait in the socket, and the runner keeps
-those it reads early (see Conn) until their turn. Each answer is sent as soon
-as it is complete. protocol.go in the same folder explains the design; keep
-the two in step.
+Every frame is a 4-byte big-endian payload length, a 1-byte kind, a 4-byte
+request id, then the payload. protocol.go in the same folder explains the
+design; keep the two in step.
+
+With one thread (the default) the main thread runs the app itself, between
+reading frames. With more, the main thread only reads frames and hands each
+request to a pool of threads, as gunicorn's gthread worker does; their
+answers interleave, each frame carrying its request's id.
 """
 
 import ast
 import collections
+import faulthandler
 import gc
 import importlib
 import io
+import json
 import marshal
 import os
+import queue
 import select
+import signal
 import socket
 import struct
 import sys
 import threading
 import traceback
 
-HEADER = struct.Struct(">IB")
+HEADER = struct.Struct(">IBI")
 pack_header = HEADER.pack
 unpack_header = HEADER.unpack_from
+HEADER_LEN = HEADER.size
 
 # Frame kinds, as their byte values.
 K_READY, K_FAILED = ord("R"), ord("F")
-K_HEAD, K_BODY, K_END, K_EXC, K_LOG, K_INPUT = (ord(c) for c in "HBEXLI")
-K_REQUEST, K_DATA, K_CANCEL = ord("Q"), ord("D"), ord("C")
-
-END_FRAME = pack_header(0, K_END)
+K_HEAD, K_BODY, K_END, K_EXC, K_LOG = (ord(c) for c in "HBEXL")
+K_REQUEST, K_CANCEL, K_WINDOW, K_PING = (ord(c) for c in "QCWP")
 
 # recv(n) allocates n bytes before it shrinks the result: past glibc's mmap
 # threshold (128 KiB) every call would map and unmap fresh pages.
@@ -58,23 +65,26 @@ SETTLED = (type(iter([])), type(iter(())))
 RUNNER_FILE = (lambda: 0).__code__.co_filename  # the name Go compiled us under
 
 
+class Cancelled(Exception):
+    """Go cancelled the request: stop producing its body."""
+
+
 class Conn:
     """The runner's end of the socketpair: framed reads and locked writes.
 
-    Go pipelines requests: while one is served, the next ones may already be
-    in the socket, and one recv often brings several. Frames received but not
-    yet used wait in buf; requests met while serving another (when the app
-    reads a lazy wsgi.input, or between a generator's chunks) wait in ahead,
-    in order, for their turn.
+    Only the main thread reads. Frames received but not yet taken wait in
+    buf; requests met while the main thread runs the app itself (one thread)
+    wait in ahead, in order, for their turn.
     """
 
-    def __init__(self, sock):
+    def __init__(self, sock, threaded):
         self.sock = sock
         self.recv = sock.recv
+        self.threaded = threaded
         self.buf = bytearray()  # received bytes not yet taken as frames
-        self.ahead = collections.deque()  # Q payloads read while serving another request
-        self.current = b""  # the id (4 bytes) of the request being served
-        self.lock = threading.Lock()  # app threads may write wsgi.errors
+        self.ahead = collections.deque()  # (id, payload) of requests read early
+        self.responses = {}  # id -> Response, for C and W frames
+        self.lock = threading.Lock()  # app threads write too
         self.pending = bytearray()  # bytes sent by nobody yet, under lock (see send)
         self.main = threading.get_ident()  # the only thread that reads
 
@@ -100,35 +110,35 @@ class Conn:
         return True
 
     def buffered_frame(self):
-        """Take the next whole frame out of buf: (kind, payload), or None."""
+        """Take the next whole frame out of buf: (kind, id, payload), or None."""
         buf = self.buf
-        if len(buf) < 5:
+        if len(buf) < HEADER_LEN:
             return None
-        n, kind = unpack_header(buf)
-        end = 5 + n
+        n, kind, rid = unpack_header(buf)
+        end = HEADER_LEN + n
         if len(buf) < end:
             return None
-        payload = buf[5:end]
+        payload = buf[HEADER_LEN:end]
         del buf[:end]  # cheap: a bytearray drops its head by moving its start
-        return kind, payload
+        return kind, rid, payload
 
     def read_frame(self):
-        """Return (kind, payload) of the next frame, waiting for it."""
+        """Return (kind, id, payload) of the next frame, waiting for it."""
         while True:
             frame = self.buffered_frame()
             if frame is not None:
                 return frame
             buf = self.buf
-            if len(buf) >= 5 and unpack_header(buf)[0] > RECV_SIZE:
+            if len(buf) >= HEADER_LEN and unpack_header(buf)[0] > RECV_SIZE:
                 return self.read_big()
             self.fill(True)
 
     def read_big(self):
         """Read a frame bigger than a recv (a large inline body) into place."""
-        n, kind = unpack_header(self.buf)
+        n, kind, rid = unpack_header(self.buf)
         payload = bytearray(n)
-        have = len(self.buf) - 5
-        payload[:have] = self.buf[5:]
+        have = len(self.buf) - HEADER_LEN
+        payload[:have] = self.buf[HEADER_LEN:]
         self.buf = bytearray()
         with memoryview(payload) as view:
             while have < n:
@@ -136,47 +146,58 @@ class Conn:
                 if not got:
                     raise EOFError
                 have += got
-        return kind, payload
+        return kind, rid, payload
+
+    def control(self, kind, rid, payload):
+        """Act on a frame that is not a request to run now: C, W, P.
+
+        Return True for a request (Q), which the caller must queue or run.
+        """
+        if kind == K_REQUEST:
+            return True
+        if kind == K_PING:
+            self.send([pack_header(0, K_PING, rid)])
+            return False
+        response = self.responses.get(rid)
+        if response is None:
+            return False  # for a request that has ended already
+        if kind == K_CANCEL:
+            response.cancel()
+        elif kind == K_WINDOW:
+            response.grant(int.from_bytes(payload, "big"))
+        return False
 
     def next_request(self):
-        """Wait for the next request and return its Q payload (id, marshal)."""
+        """One thread: wait for the next request, answering pings meanwhile."""
         if self.ahead:
             return self.ahead.popleft()
         while True:
-            kind, payload = self.read_frame()
-            if kind == K_REQUEST:
-                return payload
-            # A C for a request that already ended: nothing to stop.
+            kind, rid, payload = self.read_frame()
+            if self.control(kind, rid, payload):
+                return rid, payload
 
-    def mine(self, kind, payload):
-        """Handle a frame that came while serving a request: queue a request,
-        drop a cancel meant for another one. Return whether the frame is for
-        the current request."""
-        if kind == K_REQUEST:
-            self.ahead.append(payload)
-            return False
-        if kind == K_CANCEL:
-            return payload[:4] == self.current
-        return True
-
-    def reply(self):
-        """Wait for Go's answer to an input request: D data, or C (cancel)."""
-        while True:
-            kind, payload = self.read_frame()
-            if self.mine(kind, payload):
-                return kind, payload[4:] if kind == K_CANCEL else payload
-
-    def cancelled(self):
-        """Report, without blocking, whether Go cancelled the current request."""
+    def poll(self):
+        """One thread, between a generator's chunks: act on what came."""
         self.fill(False)
         while True:
             frame = self.buffered_frame()
             if frame is None:
-                return False
-            kind, payload = frame
-            if self.mine(kind, payload) and kind == K_CANCEL:
-                return True
-            # A stray D after a cancel is dropped too.
+                return
+            kind, rid, payload = frame
+            if self.control(kind, rid, payload):
+                self.ahead.append((rid, payload))
+
+    def wait_room(self, response):
+        """Wait until response may send more body, or is cancelled."""
+        if self.threaded:
+            with response.cond:
+                while response.room <= 0 and not response.cancelled:
+                    response.cond.wait()
+            return
+        while response.room <= 0 and not response.cancelled:
+            kind, rid, payload = self.read_frame()
+            if self.control(kind, rid, payload):
+                self.ahead.append((rid, payload))
 
     def send(self, frames):
         """Write frames (a list of bytes), usually with one system call.
@@ -207,7 +228,7 @@ class Conn:
 
         The lock is held only to send what the socket takes at once. The main
         thread keeps receiving while it waits (into buf): Go may be blocked
-        writing requests to us while we wait for it to read our answer.
+        writing to us while we wait for it to read our answer.
         """
         sock = self.sock
         reads = [sock] if threading.get_ident() == self.main else []
@@ -227,16 +248,17 @@ class Conn:
 
 
 class ErrorStream:
-    """wsgi.errors: each write goes to Go as an L frame."""
+    """wsgi.errors: each write goes to Go as an L frame of its request."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, rid):
         self.conn = conn
+        self.rid = rid
 
     def write(self, s):
         if type(s) is not str:
             raise TypeError("wsgi.errors.write() wants a str, not %s" % type(s).__name__)
         data = s.encode("utf-8", "backslashreplace")
-        self.conn.send([pack_header(len(data), K_LOG), data])
+        self.conn.send([pack_header(len(data), K_LOG, self.rid), data])
         return len(s)
 
     def writelines(self, lines):
@@ -269,16 +291,36 @@ class FileWrapper:
 class Response:
     """One request's start_response, write and response frames."""
 
-    __slots__ = ("conn", "head", "head_queued", "flushed", "out", "active", "cancelled")
+    __slots__ = ("conn", "rid", "head", "head_queued", "flushed", "out", "active",
+                 "cancelled", "room", "cond")
 
-    def __init__(self, conn):
+    def __init__(self, conn, rid, window):
         self.conn = conn
+        self.rid = rid
         self.head = None  # encoded status and headers, once start_response ran
         self.head_queued = False  # the H frame is in out or already sent
         self.flushed = False  # some frame of this response reached Go
         self.out = []  # frames waiting for the next flush
         self.active = True  # false once the request is over
         self.cancelled = False  # Go sent C: stop producing the body
+        self.room = window  # body bytes Go may still take (see W frames)
+        self.cond = threading.Condition() if conn.threaded else None
+
+    def cancel(self):
+        if self.cond is None:
+            self.cancelled = True
+            return
+        with self.cond:
+            self.cancelled = True
+            self.cond.notify()
+
+    def grant(self, n):
+        if self.cond is None:
+            self.room += n
+            return
+        with self.cond:
+            self.room += n
+            self.cond.notify()
 
     def start_response(self, status, headers, exc_info=None):
         if exc_info:
@@ -300,16 +342,35 @@ class Response:
             chunk = bytes(chunk)
         if not chunk:
             return
-        out = self.out
         if not self.head_queued:
             self.queue_head()
-        out.append(pack_header(len(chunk), K_BODY))
-        out.append(chunk)
+        n = len(chunk)
+        if n > self.room:
+            return self.add_in_pieces(chunk)
+        self.room -= n
+        self.out.append(pack_header(n, K_BODY, self.rid))
+        self.out.append(chunk)
+
+    def add_in_pieces(self, chunk):
+        """Send chunk as Go's window allows, waiting for more room between
+        pieces: a response Go already holds a window's worth of."""
+        view = memoryview(chunk)
+        while view:
+            if self.room <= 0:
+                self.flush()
+                self.conn.wait_room(self)
+            if self.cancelled:
+                raise Cancelled
+            piece = bytes(view[:self.room])
+            view = view[len(piece):]
+            self.room -= len(piece)
+            self.out.append(pack_header(len(piece), K_BODY, self.rid))
+            self.out.append(piece)
 
     def queue_head(self):
         if self.head is None:
             raise RuntimeError("the app sent body data before calling start_response()")
-        self.out.append(pack_header(len(self.head), K_HEAD))
+        self.out.append(pack_header(len(self.head), K_HEAD, self.rid))
         self.out.append(self.head)
         self.head_queued = True
 
@@ -363,37 +424,6 @@ def describe_bad_head(status, headers):
     return "status or a response header holds a control character: %r" % ([status] + headers,)
 
 
-class LazyInput(io.RawIOBase):
-    """wsgi.input for a body Go has not read yet: each read asks Go for data."""
-
-    def __init__(self, conn, response):
-        self.conn = conn
-        self.response = response
-        self.eof = False
-
-    def readable(self):
-        return True
-
-    def readinto(self, b):
-        if self.eof or not self.response.active:
-            return 0
-        want = min(len(b), 1 << 20)
-        self.conn.send([pack_header(4, K_INPUT), want.to_bytes(4, "big")])
-        kind, data = self.conn.reply()
-        if kind == K_CANCEL:
-            self.eof = True
-            self.response.cancelled = True
-            raise OSError("request body: %s" % (bytes(data).decode("utf-8", "replace") or "cancelled"))
-        if kind != K_DATA:
-            raise OSError("protocol error: frame %r while waiting for input" % chr(kind))
-        n = len(data)
-        if n == 0:
-            self.eof = True
-            return 0
-        b[:n] = data
-        return n
-
-
 def format_exception(e):
     """The traceback of e without the runner's own outer frames."""
     tb = e.__traceback__
@@ -402,17 +432,22 @@ def format_exception(e):
     return "".join(traceback.format_exception(type(e), e, tb))
 
 
-def handle(conn, app, errors, environ, body):
-    """Run one request through app and send the response frames."""
-    response = Response(conn)
-    if body is None:
-        stream = io.BufferedReader(LazyInput(conn, response), 65536)
-    elif type(body) is bytes:
+def handle(conn, app, window, rid, payload):
+    """Run one request through app and send its response frames.
+
+    This is the heart of a WSGI server: build the environ, call
+    app(environ, start_response), iterate what it returns, close it.
+    """
+    with memoryview(payload) as view:
+        environ, body = marshal.loads(view)
+    response = Response(conn, rid, window)
+    conn.responses[rid] = response
+    if type(body) is bytes:
         stream = io.BytesIO(body)
     else:
         stream = open(body[0], "rb")  # (path,): a body spooled to a file
     environ["wsgi.input"] = stream
-    environ["wsgi.errors"] = errors
+    environ["wsgi.errors"] = ErrorStream(conn, rid)
     environ["wsgi.file_wrapper"] = FileWrapper
     failure = None
     try:
@@ -423,13 +458,17 @@ def handle(conn, app, errors, environ, body):
                 for chunk in it:
                     response.add(chunk)
             else:
+                poll = None if conn.threaded else conn.poll
                 for chunk in it:
                     response.add(chunk)
                     if response.out:
                         response.flush()
-                    if response.cancelled or conn.cancelled():
-                        response.cancelled = True
+                    if poll is not None:
+                        poll()
+                    if response.cancelled:
                         break
+        except Cancelled:
+            pass
         finally:
             close = getattr(result, "close", None)
             if close is not None:
@@ -442,28 +481,41 @@ def handle(conn, app, errors, environ, body):
         failure = format_exception(e)
     finally:
         response.active = False
-        if body is not None:
-            stream.close()
+        stream.close()
+        del conn.responses[rid]
     if failure is None:
-        response.out.append(END_FRAME)
+        response.out.append(pack_header(0, K_END, rid))
     else:
         if not response.flushed:
             response.out = []  # nothing went out yet: an error before the head
         data = failure.encode("utf-8", "backslashreplace")
-        response.out += [pack_header(len(data), K_EXC), data]
+        response.out += [pack_header(len(data), K_EXC, rid), data]
     response.flush()
 
 
-def serve(conn, app):
-    errors = ErrorStream(conn)
-    loads = marshal.loads
-    next_request = conn.next_request
+def serve_inline(conn, app, window):
+    """One thread: the main thread reads a request, runs it, and so on."""
     while True:
-        payload = next_request()
-        conn.current = payload[:4]
-        with memoryview(payload) as view:
-            environ, body = loads(view[4:])
-        handle(conn, app, errors, environ, body)
+        rid, payload = conn.next_request()
+        handle(conn, app, window, rid, payload)
+
+
+def serve_threaded(conn, app, window, threads):
+    """Several threads: the main thread reads frames and hands requests to
+    a pool of threads that run the app."""
+    work = queue.SimpleQueue()
+
+    def run():
+        while True:
+            rid, payload = work.get()
+            handle(conn, app, window, rid, payload)
+
+    for i in range(threads):
+        threading.Thread(target=run, name="gunicorn-go-%d" % (i + 1), daemon=True).start()
+    while True:
+        kind, rid, payload = conn.read_frame()
+        if conn.control(kind, rid, payload):
+            work.put((rid, payload))
 
 
 class LoadError(Exception):
@@ -543,10 +595,59 @@ def load(spec, where):
     return obj
 
 
+def set_title(title):
+    """Make ps show title as our command line, best effort.
+
+    ps reads the memory that held our argv (/proc/PID/cmdline), whose
+    bounds /proc/self/stat gives (fields 48 and 49). Python copied argv at
+    start-up, and derived sys.executable and a virtualenv's prefix from it
+    already, so overwriting it changes nothing but what ps shows. The title
+    is cut to the room argv had.
+    """
+    try:
+        import ctypes
+
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        start, end = int(fields[45]), int(fields[46])
+        room = end - start
+        data = title.encode("utf-8", "replace")[:room - 1]
+        ctypes.memmove(start, data + b"\0" * (room - len(data)), room)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(15, b"gunicorn-go", 0, 0, 0)  # PR_SET_NAME: the short name top shows
+    except Exception:
+        pass
+
+
+def ignore_master_signals():
+    """A runner's life is the master's to decide. Signals meant for the
+    master that reach the whole process group (Ctrl-C in a terminal,
+    supervisord's stopasgroup, systemd's control-group kill, a pkill) must
+    not cut the requests the master is draining: the master stops us by
+    closing our socket, or kills us. A Python handler, rather than SIG_IGN,
+    so that the app's own child processes get the default handling back."""
+    for name in ("SIGINT", "SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGTTIN", "SIGTTOU", "SIGWINCH"):
+        signal.signal(getattr(signal, name), lambda signum, frame: None)
+
+
 def main():
     spec = sys.argv[1]
     pythonpath = [p for p in sys.argv[2:] if p]
+    config = json.loads(os.environ.pop("GUNICORN_GO_RUNNER_CONFIG", "{}"))
+    threads = max(1, config.get("threads", 1))
+    window = config.get("window", 1 << 30)
+    if config.get("title"):
+        set_title(config["title"])
     sys.argv = ["pyapp-runner", spec]
+    ignore_master_signals()
+    # On SIGUSR2 (Go's dumpSignal), and on a crash, write every thread's
+    # traceback to fd 4, which Go reads: a stuck request's line is shown in
+    # the error log before the worker is killed.
+    dump = open(4, "w", closefd=False)
+    os.set_inheritable(4, False)
+    faulthandler.enable(file=dump, all_threads=True)
+    faulthandler.register(signal.SIGUSR2, file=dump, all_threads=True)
     # Like gunicorn: the working directory first on sys.path (replacing the ''
     # that -c put there), with --pythonpath directories ahead of it.
     cwd = os.getcwd()
@@ -559,26 +660,32 @@ def main():
     # end open, it would keep Go from seeing this runner die, and anything it
     # wrote there would break the protocol.
     os.register_at_fork(after_in_child=sock.close)
-    conn = Conn(sock)
+    conn = Conn(sock, threads > 1)
     where = "%s %s" % (sys.executable, sys.version.split()[0])
     try:
         app = load(spec, where)
     except LoadError as e:
         fields = [e.kind, e.summary, e.tb, where, repr(sys.path)]
         data = "\0".join(fields).encode("utf-8", "backslashreplace")
-        conn.send([pack_header(len(data), K_FAILED), data])
+        conn.send([pack_header(len(data), K_FAILED, 0), data])
         return
     gc.freeze()  # what the app loaded stays: spare the collector from walking it
     ready = ("%d\0%s" % (os.getpid(), where)).encode("utf-8", "backslashreplace")
-    conn.send([pack_header(len(ready), K_READY), ready])
+    conn.send([pack_header(len(ready), K_READY, 0), ready])
     try:
-        serve(conn, app)
+        if threads > 1:
+            serve_threaded(conn, app, window, threads)
+        else:
+            serve_inline(conn, app, window)
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # Go closed the socket: time to go
+    if threads > 1:
+        # App threads may be in the middle of requests nobody waits for any
+        # more; do not wait for them either.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    main()

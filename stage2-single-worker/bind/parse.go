@@ -1,4 +1,4 @@
-package config
+package bind
 
 import (
 	"fmt"
@@ -8,15 +8,15 @@ import (
 	"strings"
 )
 
-// Bind is one parsed entry of the bind setting.
-type Bind struct {
+// Address is one parsed entry of the bind setting.
+type Address struct {
 	Network string // "tcp", "unix" or "fd"
 	Address string // HOST:PORT for tcp (ready for net.Listen), the path for unix, the number for fd
 	FD      int    // the inherited descriptor, for "fd"
 }
 
 // String writes the bind back in gunicorn's notation.
-func (b Bind) String() string {
+func (b Address) String() string {
 	switch b.Network {
 	case "unix":
 		return "unix:" + b.Address
@@ -29,7 +29,10 @@ func (b Bind) String() string {
 // DefaultPort is the port a bind without one gets, as in gunicorn.
 const DefaultPort = 8000
 
-// ParseBind reads one bind address in any of gunicorn's forms:
+// Default is the bind when none is given: gunicorn's.
+const Default = "127.0.0.1:8000"
+
+// Parse reads one bind address in any of gunicorn's forms:
 //
 //	HOST            127.0.0.1, localhost (port 8000)
 //	HOST:PORT       0.0.0.0:8000, :8000 (all IPv4 interfaces)
@@ -37,9 +40,9 @@ const DefaultPort = 8000
 //	tcp://ADDRESS   any of the three above
 //	unix:PATH       unix:/run/app.sock
 //	fd://N          fd://3, a descriptor inherited from a service manager
-func ParseBind(s string) (Bind, error) {
+func Parse(s string) (Address, error) {
 	if tcp, ok := strings.CutPrefix(s, "tcp://"); ok {
-		b, err := ParseBind(tcp)
+		b, err := Parse(tcp)
 		if err == nil && b.Network != "tcp" {
 			err = fmt.Errorf("bind %q: tcp:// needs HOST:PORT", s)
 		}
@@ -49,53 +52,53 @@ func ParseBind(s string) (Bind, error) {
 	case strings.HasPrefix(s, "unix:"):
 		path := strings.TrimPrefix(s, "unix:")
 		if path == "" {
-			return Bind{}, fmt.Errorf("bind %q: empty socket path", s)
+			return Address{}, fmt.Errorf("bind %q: empty socket path", s)
 		}
-		return Bind{Network: "unix", Address: path}, nil
+		return Address{Network: "unix", Address: path}, nil
 	case strings.HasPrefix(s, "fd://"):
 		n, err := strconv.Atoi(strings.TrimPrefix(s, "fd://"))
 		if err != nil || n < 0 {
-			return Bind{}, fmt.Errorf("bind %q: fd:// needs a descriptor number", s)
+			return Address{}, fmt.Errorf("bind %q: fd:// needs a descriptor number", s)
 		}
-		return Bind{Network: "fd", Address: strconv.Itoa(n), FD: n}, nil
+		return Address{Network: "fd", Address: strconv.Itoa(n), FD: n}, nil
 	case strings.HasPrefix(s, "["):
 		end := strings.IndexByte(s, ']')
 		if end < 0 {
-			return Bind{}, fmt.Errorf("bind %q: missing ]", s)
+			return Address{}, fmt.Errorf("bind %q: missing ]", s)
 		}
 		host := s[1:end]
 		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
-			return Bind{}, fmt.Errorf("bind %q: %q is not an IPv6 address", s, host)
+			return Address{}, fmt.Errorf("bind %q: %q is not an IPv6 address", s, host)
 		}
 		port := strconv.Itoa(DefaultPort)
 		if rest := s[end+1:]; rest != "" {
 			if !strings.HasPrefix(rest, ":") {
-				return Bind{}, fmt.Errorf("bind %q: expected :PORT after ]", s)
+				return Address{}, fmt.Errorf("bind %q: expected :PORT after ]", s)
 			}
 			port = rest[1:]
 		}
 		if err := checkPort(port); err != nil {
-			return Bind{}, fmt.Errorf("bind %q: %w", s, err)
+			return Address{}, fmt.Errorf("bind %q: %w", s, err)
 		}
-		return Bind{Network: "tcp", Address: net.JoinHostPort(host, port)}, nil
+		return Address{Network: "tcp", Address: net.JoinHostPort(host, port)}, nil
 	}
 	host, port, found := strings.Cut(s, ":")
 	if !found {
 		port = strconv.Itoa(DefaultPort)
 	}
 	if strings.Contains(port, ":") {
-		return Bind{}, fmt.Errorf("bind %q: write an IPv6 address in brackets, [::1]:8000", s)
+		return Address{}, fmt.Errorf("bind %q: write an IPv6 address in brackets, [::1]:8000", s)
 	}
 	if !found && host == "" {
-		return Bind{}, fmt.Errorf("bind %q: empty address", s)
+		return Address{}, fmt.Errorf("bind %q: empty address", s)
 	}
 	if host != "" && !validHost(host) {
-		return Bind{}, fmt.Errorf("bind %q: %q is not a host name or IP address", s, host)
+		return Address{}, fmt.Errorf("bind %q: %q is not a host name or IP address", s, host)
 	}
 	if err := checkPort(port); err != nil {
-		return Bind{}, fmt.Errorf("bind %q: %w", s, err)
+		return Address{}, fmt.Errorf("bind %q: %w", s, err)
 	}
-	return Bind{Network: "tcp", Address: net.JoinHostPort(host, port)}, nil
+	return Address{Network: "tcp", Address: net.JoinHostPort(host, port)}, nil
 }
 
 func checkPort(p string) error {

@@ -1,4 +1,4 @@
-package server
+package lifecycle
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,29 +16,27 @@ import (
 	"gunicorn-go/stage1-wsgi-hello/appload"
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
+	"gunicorn-go/stage2-single-worker/bind"
 	"gunicorn-go/stage2-single-worker/logging"
+	"gunicorn-go/stage2-single-worker/server"
 )
 
 // Exit codes, as gunicorn's master uses them.
 const (
-	ExitOK      = 0
-	ExitError   = 1 // bad configuration, cannot bind
-	ExitAppLoad = 4 // the app could not be loaded (gunicorn's APP_LOAD_ERROR)
+	ExitOK         = 0
+	ExitError      = 1 // bad configuration, cannot bind
+	ExitWorkerBoot = 3 // a worker could not boot (gunicorn's WORKER_BOOT_ERROR)
+	ExitAppLoad    = 4 // the app could not be loaded (gunicorn's APP_LOAD_ERROR)
 )
 
 // gunicorn's defaults for what Config leaves zero.
 const (
-	defaultPort   = "8000"
-	defaultGrace  = 30 * time.Second
-	defaultKeepAl = 2 * time.Second
+	DefaultGracefulTimeout = 30 * time.Second
+	DefaultKeepAlive       = 2 * time.Second
 )
 
-// Binding an address in use is retried bindRetries times (five tries in
-// all), bindRetryDelay apart, as gunicorn does.
-const (
-	bindRetries    = 4
-	bindRetryDelay = time.Second
-)
+// pid is cached for log lines.
+var pid = os.Getpid()
 
 // Run is the whole life of a stage 2 server: open the logs, bind, load the
 // app, serve until a signal, and return the process's exit code.
@@ -55,39 +52,21 @@ const (
 // TTIN and TTOU (stop the process) would take the server down.
 func Run(cfg Config) int {
 	// Signal handlers only enqueue; the steps below take them in turn.
-	sigs := make(chan os.Signal, 4)
+	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1,
 		syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
 
-	errOut, err := logging.OpenOutput(orDefault(cfg.ErrorLog, "-"), os.Stderr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "error log %s: %v\n", cfg.ErrorLog, err)
-		return ExitError
-	}
-	defer errOut.Close()
-	level, err := logging.ParseLevel(orDefault(cfg.LogLevel, "info"))
+	logs, err := OpenLogs(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return ExitError
 	}
-	elog := logging.NewErrorLog(errOut, level)
-
-	srv, accessOut, err := newServer(cfg, elog)
-	if err != nil {
-		elog.Errorf("%v", err)
-		return ExitError
-	}
-	if accessOut != nil {
-		defer accessOut.Close()
-	}
-	sh := &signalHandler{sigs: sigs, elog: elog, reopenLogs: func() error {
-		err := errOut.Reopen()
-		if accessOut != nil {
-			err = errors.Join(err, accessOut.Reopen())
-		}
-		return err
-	}}
+	defer logs.Close()
+	elog := logs.Error
+	srv := NewServer(cfg, logs)
+	srv.Multithread = cfg.Threads > 1
+	sh := &signalHandler{sigs: sigs, logs: logs}
 
 	appOpts, err := AppOptions(cfg, elog.Stream())
 	if err != nil {
@@ -95,32 +74,53 @@ func Run(cfg Config) int {
 		return ExitError
 	}
 	appOpts.Log = func(msg string) { elog.Warnf("%s", msg) }
-	if err := applyEnv(cfg); err != nil {
+	if err := ApplyEnv(cfg); err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
 	}
-
-	elog.Infof("Starting gunicorn-go %s", Version)
-	ln, stop, err := listen(cfg.Bind, sh)
-	if stop != nil {
-		return exitOnSignal(elog)
-	}
+	addrs, err := ParseBinds(cfg.Bind)
 	if err != nil {
 		elog.Errorf("%v", err)
 		return ExitError
 	}
-	elog.Infof("Listening at: http://%s (%d)", ln.Addr(), pid)
+
+	elog.Infof("Starting gunicorn-go %s", server.Version)
+	var lns []net.Listener
+	stop, err := sh.during(func(ctx context.Context) (err error) {
+		lns, err = ListenAll(ctx, addrs, elog.Errorf)
+		return err
+	})
+	switch {
+	case stop != nil:
+		closeAll(lns)
+		return exitOnSignal(elog)
+	case err != nil:
+		elog.Errorf("%v", err)
+		return ExitError
+	}
+	elog.Infof("Listening at: %s (%d)", ListeningAt(lns), pid)
 	elog.Infof("Using worker: goroutine per connection (stage 2)")
 	elog.Infof("Booting worker with pid: %d", pid)
 
-	app, closer, stop, err := load(cfg.App, appOpts, sh)
-	if stop != nil {
-		ln.Close()
+	var app wsgi.App
+	var closer io.Closer
+	stop, err = sh.during(func(ctx context.Context) (err error) {
+		app, closer, err = appload.LoadContext(ctx, cfg.App, appOpts, cfg.GoApps)
+		return err
+	})
+	switch {
+	case stop != nil:
+		if err == nil {
+			closer.Close() // loaded just before the stop: stop it anyway
+		}
+		closeAll(lns)
 		return exitOnSignal(elog)
-	}
-	if err != nil {
-		ln.Close()
-		return exitAppLoad(elog, err)
+	case errors.Is(err, pyapp.ErrBoot):
+		closeAll(lns)
+		return ExitWorker(elog, ExitWorkerBoot, err)
+	case err != nil:
+		closeAll(lns)
+		return ExitWorker(elog, ExitAppLoad, err)
 	}
 	defer func() {
 		if err := closer.Close(); err != nil {
@@ -135,38 +135,56 @@ func Run(cfg Config) int {
 		default: // one is enough
 		}
 	}
-
-	return serve(srv, ln, app, appBroken, cfg, sh)
+	return serve(srv, lns, app, appBroken, cfg, sh)
 }
 
-// load loads the app while handling signals. A stop signal meanwhile
-// abandons the load (the runners are killed) and is returned as stop.
-func load(spec string, opts pyapp.Options, sh *signalHandler) (app wsgi.App, closer io.Closer, stop os.Signal, err error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	type loaded struct {
-		app    wsgi.App
-		closer io.Closer
-		err    error
+// ParseBinds parses the bind setting (gunicorn's default when empty).
+func ParseBinds(binds []string) ([]bind.Address, error) {
+	if len(binds) == 0 {
+		binds = []string{bind.Default}
 	}
-	done := make(chan loaded, 1)
-	go func() {
-		app, closer, err := appload.LoadContext(ctx, spec, opts)
-		done <- loaded{app, closer, err}
-	}()
-	for {
-		select {
-		case l := <-done:
-			return l.app, l.closer, nil, l.err
-		case s := <-sh.sigs:
-			if stop = sh.handle(s); stop != nil {
-				cancel()
-				if l := <-done; l.err == nil {
-					l.closer.Close() // loaded just before the cancel: stop it anyway
-				}
-				return nil, nil, stop, nil
-			}
+	addrs := make([]bind.Address, len(binds))
+	for i, b := range binds {
+		a, err := bind.Parse(b)
+		if err != nil {
+			return nil, err
 		}
+		addrs[i] = a
+	}
+	return addrs, nil
+}
+
+// ListenAll listens on every address (see bind.Listen), or on none: if one
+// fails, those opened are closed.
+func ListenAll(ctx context.Context, addrs []bind.Address, logf func(string, ...any)) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, a := range addrs {
+		ln, err := bind.Listen(ctx, a, logf)
+		if err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// ListeningAt is the start-up line's list of addresses, as gunicorn writes
+// it: "http://127.0.0.1:8000, http://[::1]:8000".
+func ListeningAt(lns []net.Listener) string {
+	var b strings.Builder
+	for i, ln := range lns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(bind.URL(ln))
+	}
+	return b.String()
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
 	}
 }
 
@@ -174,64 +192,79 @@ func load(spec string, opts pyapp.Options, sh *signalHandler) (app wsgi.App, clo
 // loaded any more (appBroken), when it stops as gunicorn's master does when a
 // worker fails to load the app: at once, with ExitAppLoad, so that the
 // service manager sees it rather than a server failing every request.
-func serve(srv *Server, ln net.Listener, app wsgi.App, appBroken <-chan error, cfg Config, sh *signalHandler) int {
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+func serve(srv *server.Server, lns []net.Listener, app wsgi.App, appBroken <-chan error, cfg Config, sh *signalHandler) int {
+	elog := sh.logs.Error
+	served := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	waitServed := func() {
+		for range lns {
+			<-served
+		}
+	}
 
 	var stop os.Signal
 	for stop == nil {
 		select {
 		case err := <-served:
-			sh.elog.Errorf("serve: %v", err)
+			elog.Errorf("serve: %v", err)
+			srv.Close()
+			killApp(app)
 			return ExitError
 		case s := <-sh.sigs:
 			stop = sh.handle(s)
 		case err := <-appBroken:
-			// The requests failing with it get their 500s out first.
+			// The requests failing with it get their answers out first.
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = srv.Shutdown(ctx) // past the second, what is left is cut
 			cancel()
 			killApp(app)
-			<-served
-			return exitAppLoad(sh.elog, err)
+			waitServed()
+			return ExitWorker(elog, ExitAppLoad, err)
 		}
 	}
 	if stop == syscall.SIGTERM {
 		grace := cfg.GracefulTimeout
 		if grace <= 0 {
-			grace = defaultGrace
+			grace = DefaultGracefulTimeout
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
-			sh.elog.Warnf("%v: requests in flight were cut", err)
+			elog.Warnf("%v: requests in flight were cut", err)
 			killApp(app) // what is still in the app gets no more time
 		}
 	} else {
 		srv.Close()
 		killApp(app)
 	}
-	<-served
-	sh.elog.Infof("Worker exiting (pid: %d)", pid)
-	sh.elog.Infof("Shutting down: Master")
+	waitServed()
+	elog.Infof("Worker exiting (pid: %d)", pid)
+	elog.Infof("Shutting down: Master")
 	return ExitOK
 }
 
-// killApp kills a Python app's runners at once; a Go app has none.
+// killApp kills a Python app's runner at once; a Go app has none.
 func killApp(app wsgi.App) {
-	if p, ok := app.(*pyapp.App); ok {
-		p.Kill()
+	if k, ok := app.(interface{ Kill() }); ok {
+		k.Kill()
 	}
 }
 
-// exitAppLoad ends a server whose app cannot be loaded, with gunicorn's
-// lines and exit code.
-func exitAppLoad(elog *logging.ErrorLog, err error) int {
+// ExitWorker ends a server whose worker could not boot (code
+// ExitWorkerBoot) or load the app (ExitAppLoad), with gunicorn's lines,
+// and returns code.
+func ExitWorker(elog *logging.ErrorLog, code int, err error) int {
 	elog.Errorf("Exception in worker process:\n%v", err)
 	elog.Infof("Worker exiting (pid: %d)", pid)
 	elog.Infof("Shutting down: Master")
-	elog.Infof("Reason: App failed to load.")
-	return ExitAppLoad
+	if code == ExitWorkerBoot {
+		elog.Infof("Reason: Worker failed to boot.")
+	} else {
+		elog.Infof("Reason: App failed to load.")
+	}
+	return code
 }
 
 // exitOnSignal ends a server told to stop before it served.
@@ -243,9 +276,8 @@ func exitOnSignal(elog *logging.ErrorLog) int {
 // signalHandler handles the signals that do not stop the server, wherever
 // the server is in its life.
 type signalHandler struct {
-	sigs       <-chan os.Signal
-	elog       *logging.ErrorLog
-	reopenLogs func() error
+	sigs <-chan os.Signal
+	logs *Logs
 }
 
 // ignored are the signals gunicorn's master handles that a single worker has
@@ -260,74 +292,145 @@ var ignored = map[os.Signal]string{
 // handle logs s and acts on it; it returns s if s asks to stop (TERM, INT,
 // QUIT), nil otherwise.
 func (h *signalHandler) handle(s os.Signal) os.Signal {
-	h.elog.Infof("Handling signal: %s", signalName(s))
+	elog := h.logs.Error
+	elog.Infof("Handling signal: %s", SignalName(s))
 	switch {
 	case s == syscall.SIGUSR1:
-		if err := h.reopenLogs(); err != nil {
-			h.elog.Errorf("reopening the log files: %v", err)
+		if err := h.logs.Reopen(); err != nil {
+			elog.Errorf("reopening the log files: %v", err)
 		}
 	case ignored[s] != "":
-		h.elog.Warnf("%s: %s", signalName(s), ignored[s])
+		elog.Warnf("%s: %s", SignalName(s), ignored[s])
 	default:
 		return s
 	}
 	return nil
 }
 
+// during runs fn, handling signals meanwhile. A stop signal cancels fn's
+// context; during then waits for fn and returns the signal, with fn's
+// error (nil if fn finished anyway: whatever it made is the caller's to
+// undo).
+func (h *signalHandler) during(fn func(ctx context.Context) error) (stop os.Signal, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn(ctx) }()
+	for {
+		select {
+		case err := <-done:
+			return nil, err
+		case s := <-h.sigs:
+			if stop = h.handle(s); stop != nil {
+				cancel()
+				return stop, <-done
+			}
+		}
+	}
+}
+
 // signalNames are the signals' names as gunicorn logs them.
 var signalNames = map[os.Signal]string{
 	syscall.SIGTERM: "term", syscall.SIGINT: "int", syscall.SIGQUIT: "quit", syscall.SIGUSR1: "usr1",
 	syscall.SIGUSR2: "usr2", syscall.SIGHUP: "hup", syscall.SIGTTIN: "ttin", syscall.SIGTTOU: "ttou",
+	syscall.SIGWINCH: "winch", syscall.SIGCHLD: "chld",
 }
 
-func signalName(sig os.Signal) string {
+// SignalName is a signal's name as gunicorn logs it ("hup", "ttin").
+func SignalName(sig os.Signal) string {
 	if name, ok := signalNames[sig]; ok {
 		return name
 	}
 	return sig.String()
 }
 
-// newServer builds a Server from cfg, opening the access log if one is set;
-// its Output (nil when there is none) is the caller's to reopen and close.
-func newServer(cfg Config, elog *logging.ErrorLog) (*Server, *logging.Output, error) {
-	srv := &Server{
-		Limits:     cfg.Limits,
-		KeepAlive:  cfg.KeepAlive,
-		Timeout:    cfg.Timeout,
-		ErrorLog:   elog,
-		ScriptName: strings.TrimRight(os.Getenv("SCRIPT_NAME"), "/"),
+// Logs are a server's error log and, when one is set, its access log, with
+// the files behind them.
+type Logs struct {
+	Error     *logging.ErrorLog
+	Access    *logging.AccessLog // nil: no access log
+	errOut    *logging.Output
+	accessOut *logging.Output
+}
+
+// OpenLogs opens the logs cfg names.
+func OpenLogs(cfg Config) (*Logs, error) {
+	errOut, err := logging.OpenOutput(orDefault(cfg.ErrorLog, "-"), os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("error log %s: %w", cfg.ErrorLog, err)
+	}
+	level, err := logging.ParseLevel(orDefault(cfg.LogLevel, "info"))
+	if err != nil {
+		errOut.Close()
+		return nil, err
+	}
+	l := &Logs{Error: logging.NewErrorLog(errOut, level), errOut: errOut}
+	if cfg.AccessLog != "" {
+		out, err := logging.OpenOutput(cfg.AccessLog, os.Stdout)
+		if err != nil {
+			errOut.Close()
+			return nil, fmt.Errorf("access log %s: %w", cfg.AccessLog, err)
+		}
+		alog, err := logging.NewAccessLog(out, orDefault(cfg.AccessLogFormat, logging.DefaultAccessFormat))
+		if err != nil {
+			out.Close()
+			errOut.Close()
+			return nil, err
+		}
+		l.Access, l.accessOut = alog, out
+	}
+	return l, nil
+}
+
+// Reopen reopens the log files (USR1, after logrotate moved them).
+func (l *Logs) Reopen() error {
+	err := l.errOut.Reopen()
+	if l.accessOut != nil {
+		err = errors.Join(err, l.accessOut.Reopen())
+	}
+	return err
+}
+
+// Close closes the log files.
+func (l *Logs) Close() {
+	l.errOut.Close()
+	if l.accessOut != nil {
+		l.accessOut.Close()
+	}
+}
+
+// NewServer builds a server from cfg, logging to logs; its App is the
+// caller's to set.
+func NewServer(cfg Config, logs *Logs) *server.Server {
+	srv := &server.Server{
+		Limits:           cfg.Limits,
+		KeepAlive:        cfg.KeepAlive,
+		Timeout:          cfg.Timeout,
+		ErrorLog:         logs.Error,
+		AccessLog:        logs.Access,
+		ScriptName:       strings.TrimRight(os.Getenv("SCRIPT_NAME"), "/"),
+		LimitRequestBody: cfg.LimitRequestBody,
+		SpoolDisk:        cfg.SpoolDisk,
+		TempDir:          cfg.TempDir,
 
 		ForwardedAllowIPs:   cfg.ForwardedAllowIPs,
 		SecureSchemeHeaders: cfg.SecureSchemeHeaders,
 	}
 	if srv.ForwardedAllowIPs == nil {
-		srv.ForwardedAllowIPs = DefaultForwardedAllowIPs
+		srv.ForwardedAllowIPs = server.DefaultForwardedAllowIPs
 	}
 	if srv.SecureSchemeHeaders == nil {
-		srv.SecureSchemeHeaders = DefaultSecureSchemeHeaders
+		srv.SecureSchemeHeaders = server.DefaultSecureSchemeHeaders
 	}
 	if srv.KeepAlive == 0 {
-		srv.KeepAlive = defaultKeepAl
+		srv.KeepAlive = DefaultKeepAlive
 	}
-	var accessOut *logging.Output
-	if cfg.AccessLog != "" {
-		out, err := logging.OpenOutput(cfg.AccessLog, os.Stdout)
-		if err != nil {
-			return nil, nil, fmt.Errorf("access log %s: %w", cfg.AccessLog, err)
-		}
-		alog, err := logging.NewAccessLog(out, orDefault(cfg.AccessLogFormat, logging.DefaultAccessFormat))
-		if err != nil {
-			out.Close()
-			return nil, nil, err
-		}
-		srv.AccessLog, accessOut = alog, out
-	}
-	return srv, accessOut, nil
+	return srv
 }
 
-// applyEnv changes directory and sets the raw_env variables, before the app
+// ApplyEnv changes directory and sets the raw_env variables, before the app
 // (and its Python runner, which inherits both) is loaded.
-func applyEnv(cfg Config) error {
+func ApplyEnv(cfg Config) error {
 	if cfg.Chdir != "" {
 		if err := os.Chdir(cfg.Chdir); err != nil {
 			return fmt.Errorf("chdir: %w", err)
@@ -346,10 +449,11 @@ func applyEnv(cfg Config) error {
 }
 
 // AppOptions says how to run cfg's app when it is a Python one: the
-// interpreter, paths, environment and output capture that both the server
-// and stage 3's --check-config use. A relative Chdir is taken from the
-// current directory, so call it before changing directory. errorLog receives
-// the app's wsgi.errors text and captured output as written.
+// interpreter, paths, environment, output capture and response buffering
+// that the server and stage 3's --check-config use. A relative Chdir is
+// taken from the current directory, so call it before changing directory.
+// errorLog receives the app's wsgi.errors text and captured output as
+// written.
 func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
 	chdir, err := filepath.Abs(cfg.Chdir) // "" is the current directory
 	if err != nil {
@@ -361,62 +465,11 @@ func AppOptions(cfg Config, errorLog io.Writer) (pyapp.Options, error) {
 		PythonPath:    cfg.PythonPath,
 		Env:           cfg.Env,
 		ErrorLog:      errorLog,
-		Runners:       1,
 		CaptureOutput: cfg.CaptureOutput,
+		Threads:       cfg.Threads,
+		ResponseSpool: cfg.ResponseSpool,
+		TempDir:       cfg.TempDir,
 	}, nil
-}
-
-// listen binds a TCP address given as HOST:PORT, HOST (port 8000),
-// [V6]:PORT or :PORT (all IPv4 interfaces), optionally after tcp://.
-//
-// As in gunicorn, the socket is IPv6 only for an IPv6 address, and IPv4
-// otherwise: Go's "tcp" would make 0.0.0.0 (and an empty host) a dual-stack
-// socket that also answers on every IPv6 address, which an operator who
-// wrote 0.0.0.0 did not ask for.
-//
-// An address in use is tried bindRetries more times, a second apart, as
-// gunicorn does: during a restart the old server may still hold it. A stop
-// signal meanwhile is returned as stop.
-func listen(bind string, sh *signalHandler) (ln net.Listener, stop os.Signal, err error) {
-	addr := strings.TrimPrefix(orDefault(bind, "127.0.0.1:"+defaultPort), "tcp://")
-	if strings.HasPrefix(addr, "unix:") || strings.HasPrefix(addr, "fd://") {
-		return nil, nil, fmt.Errorf("bind %s: unix sockets and inherited fds are served from stage 5", addr)
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = strings.Trim(addr, "[]")
-		addr = net.JoinHostPort(host, defaultPort)
-	}
-	network := "tcp4"
-	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
-		network = "tcp6"
-	}
-	for try := 0; ; try++ {
-		ln, err = net.Listen(network, addr)
-		if err == nil {
-			return ln, nil, nil
-		}
-		if !errors.Is(err, syscall.EADDRINUSE) {
-			return nil, nil, fmt.Errorf("bind %s: %w", addr, err)
-		}
-		sh.elog.Errorf("Connection in use: %s", addr)
-		if try == bindRetries {
-			return nil, nil, fmt.Errorf("bind %s: can't connect: %w", addr, err)
-		}
-		sh.elog.Errorf("Retrying in 1 second.")
-		wait := time.NewTimer(bindRetryDelay)
-		for waiting := true; waiting; {
-			select {
-			case <-wait.C:
-				waiting = false
-			case s := <-sh.sigs:
-				if stop = sh.handle(s); stop != nil {
-					wait.Stop()
-					return nil, stop, nil
-				}
-			}
-		}
-	}
 }
 
 func orDefault(s, def string) string {

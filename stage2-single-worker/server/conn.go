@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 	"gunicorn-go/stage2-single-worker/http1"
 	"gunicorn-go/stage2-single-worker/logging"
@@ -179,7 +178,7 @@ func (c *conn) serveRequest() bool {
 	if s.AccessLog != nil {
 		c.logAccess(start)
 	}
-	return c.resp.keepAlive && c.input.consumed()
+	return c.resp.keepAlive
 }
 
 // callApp calls the app and sends what it returns.
@@ -188,8 +187,7 @@ func (c *conn) callApp() {
 	body, err := c.s.App.Call(&c.env, r.startFn)
 	if err != nil {
 		r.fail(err)
-		var loadErr *pyapp.LoadError
-		if errors.As(err, &loadErr) && c.s.AppLoadFailed != nil {
+		if errors.Is(err, wsgi.ErrAppLoad) && c.s.AppLoadFailed != nil {
 			// A fresh runner could not load the app (its code changed on
 			// disk and broke): every request would fail the same way.
 			c.s.AppLoadFailed(err)

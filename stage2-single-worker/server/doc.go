@@ -14,9 +14,9 @@
 // SpoolThreshold (1 MiB) stay in memory; larger ones are written to a
 // temporary file as they arrive, so memory stays bounded however large the
 // upload, and an app runner hands Python the bytes or the file's name
-// (wsgi.InputBuffer). The exception is "Expect: 100-continue": that client
-// waits for a go-ahead, so its body is read only when the app asks for it,
-// and an app that refuses without reading never makes the client send it.
+// (wsgi.InputBuffer). A client that sent "Expect: 100-continue" is told to go
+// ahead as soon as the server is ready to read its body, unless the body is
+// larger than LimitRequestBody (413): the app never waits for a client.
 //
 // # Responses
 //
@@ -36,8 +36,11 @@
 //
 // Shutdown is TERM: the listeners close, idle keep-alive connections close,
 // requests in flight finish with "Connection: close". Close is INT and QUIT:
-// everything closes at once. Run wires both to signals:
+// everything closes at once. The server knows nothing of signals, processes
+// or Python: package lifecycle (stage 2) and the arbiter (stage 4) run it.
 //
-//	cfg := server.Config{Bind: "127.0.0.1:8000", App: "hello:app", Chdir: "shared/examples"}
-//	os.Exit(server.Run(cfg))
+//	srv := &server.Server{App: app, ErrorLog: elog}
+//	go srv.Serve(ln)
+//	...
+//	srv.Shutdown(ctx)
 package server

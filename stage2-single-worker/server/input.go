@@ -2,11 +2,12 @@ package server
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
+
+	"gunicorn-go/stage2-single-worker/http1"
 )
 
 // requestInput is wsgi.input for one request.
@@ -18,47 +19,55 @@ import (
 // Memory across requests is bounded too: bodies held in memory by all
 // connections together stay under BodyMemory; past it, even small bodies
 // go to a file, so that thousands of clients each sending a megabyte cannot
-// exhaust the server's memory.
+// exhaust the server's memory. And the files of all connections together
+// stay under SpoolDisk: a body that does not fit is refused with 503 rather
+// than fill the disk.
+//
 // Either way the app's input implements wsgi.InputBuffer, and an app runner
 // hands the bytes or the file's name to Python without copying them through
 // a pipe.
 //
-// The one exception is a request with "Expect: 100-continue": its client
-// waits for our go-ahead before sending the body, and RFC 9110 §10.1.1 lets
-// the app refuse it without reading it. Its input is lazy: the first read
-// sends "100 Continue" and reads from the connection.
+// A client that sent "Expect: 100-continue" waits for our go-ahead before
+// it sends the body (RFC 9110 §10.1.1). The server gives it as soon as it
+// is ready to read the body, and then reads it like any other: the app
+// never waits for a client. A body larger than LimitRequestBody is refused
+// (413) before the go-ahead, so that client never sends it.
 type requestInput struct {
-	mode     inputMode
+	hasBody  bool
 	buffered bufferedInput
-	lazy     lazyInput
 	mem      []byte // memory kept from one request to the next
 	reserved int64  // bytes of Server.BodyMemory this request holds
+	spooled  int64  // bytes of Server.SpoolDisk this request holds
 }
-
-type inputMode int
-
-const (
-	inputNone inputMode = iota
-	inputBuffered
-	inputLazy
-)
 
 // keepMem is the most body memory a connection keeps between requests.
 const keepMem = 64 << 10
 
-// prepare reads the request body of c.req, or arranges to read it lazily.
+// errTooLarge and errSpoolFull are the refusals of a body.
+var (
+	errTooLarge  = &http1.Error{Status: 413, Reason: "request body larger than limit_request_body"}
+	errSpoolFull = &http1.Error{Status: 503, Reason: "no room left to spool the request body (spool_disk_limit)"}
+)
+
+// prepare reads the request body of c.req.
 func (in *requestInput) prepare(c *conn) error {
 	req := &c.req
-	in.mode = inputNone
+	in.hasBody = false
 	if !req.Chunked && req.ContentLength <= 0 {
 		return nil
 	}
-	if req.Expect100 {
-		in.mode = inputLazy
-		in.lazy = lazyInput{c: c}
-		return nil
+	if limit := c.s.LimitRequestBody; limit > 0 && req.ContentLength > limit {
+		return errTooLarge
 	}
-	in.mode = inputBuffered
+	if req.Expect100 {
+		if _, err := c.bw.WriteString(req.Proto + " 100 Continue\r\n\r\n"); err != nil {
+			return err
+		}
+		if err := c.bw.Flush(); err != nil {
+			return err
+		}
+	}
+	in.hasBody = true
 	in.buffered = bufferedInput{}
 	return in.readAll(c)
 }
@@ -67,7 +76,10 @@ func (in *requestInput) prepare(c *conn) error {
 // the spool threshold or when the server's body memory is spent.
 func (in *requestInput) readAll(c *conn) error {
 	limit := c.s.spoolThreshold()
-	src := bodyReader{c}
+	var src io.Reader = bodyReader{c}
+	if max := c.s.LimitRequestBody; max > 0 && c.req.Chunked {
+		src = &limitedBody{r: src, left: max}
+	}
 	if !c.req.Chunked && c.req.ContentLength <= limit && in.reserve(c.s, c.req.ContentLength) {
 		n := int(c.req.ContentLength)
 		if cap(in.mem) < n {
@@ -94,23 +106,74 @@ func (in *requestInput) readAll(c *conn) error {
 			return nil
 		}
 	}
+	if !c.req.Chunked && !in.spool(c.s, c.req.ContentLength) {
+		return errSpoolFull
+	}
 	f, err := os.CreateTemp(c.s.TempDir, "gunicorn-go-body-")
 	if err != nil {
 		return fmt.Errorf("spool request body: %w", err)
 	}
 	in.buffered.file = f // from here on, release removes it, whatever happens
-	if _, err := f.Write(mem.Bytes()); err != nil {
-		return fmt.Errorf("spool request body: %w", err)
+	var dst io.Writer = f
+	if c.req.Chunked {
+		dst = &spoolWriter{in: in, s: c.s, f: f}
+	}
+	if _, err := dst.Write(mem.Bytes()); err != nil {
+		return err
 	}
 	in.unreserve(c.s)
 	buf := make([]byte, 64<<10)
-	if _, err := io.CopyBuffer(f, src, buf); err != nil {
+	if _, err := io.CopyBuffer(dst, src, buf); err != nil {
 		return err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("spool request body: %w", err)
 	}
 	return nil
+}
+
+// limitedBody refuses a chunked body as soon as it passes LimitRequestBody.
+type limitedBody struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if l.left -= int64(n); l.left < 0 {
+		return 0, errTooLarge
+	}
+	return n, err
+}
+
+// spoolWriter writes a chunked body to its file, taking room in the spool
+// budget as it grows.
+type spoolWriter struct {
+	in *requestInput
+	s  *Server
+	f  *os.File
+}
+
+func (w *spoolWriter) Write(p []byte) (int, error) {
+	if !w.in.spool(w.s, int64(len(p))) {
+		return 0, errSpoolFull
+	}
+	n, err := w.f.Write(p)
+	if err != nil {
+		return n, fmt.Errorf("spool request body: %w", err)
+	}
+	return n, nil
+}
+
+// spool takes n bytes of the server's spool disk budget for this request,
+// if that many are left.
+func (in *requestInput) spool(s *Server, n int64) bool {
+	if s.spoolUsed.Add(n) > s.spoolDisk() {
+		s.spoolUsed.Add(-n)
+		return false
+	}
+	in.spooled += n
+	return true
 }
 
 // reserve takes n bytes of the server's body memory for this request, if
@@ -132,30 +195,10 @@ func (in *requestInput) unreserve(s *Server) {
 
 // reader returns wsgi.input: nil for no body.
 func (in *requestInput) reader() io.Reader {
-	switch in.mode {
-	case inputBuffered:
+	if in.hasBody {
 		return &in.buffered
-	case inputLazy:
-		return &in.lazy
 	}
 	return nil
-}
-
-// consumed reports whether the whole body has been read from the
-// connection, so that the next request starts where this one ends.
-func (in *requestInput) consumed() bool {
-	if in.mode != inputLazy || in.lazy.eof {
-		return true
-	}
-	if in.lazy.sent && in.lazy.failed == nil {
-		// An app reading exactly Content-Length bytes never asks for the
-		// end; an empty read tells, without touching the connection:
-		// http1.Body returns io.EOF once its last byte is read.
-		if _, err := in.lazy.c.body.Read(nil); err == io.EOF {
-			in.lazy.eof = true
-		}
-	}
-	return in.lazy.eof
 }
 
 // release removes a spooled file, gives back the body memory and drops large
@@ -171,12 +214,13 @@ func (in *requestInput) release(s *Server) {
 			s.ErrorLog.Warnf("remove spooled body: %v", err)
 		}
 	}
+	s.spoolUsed.Add(-in.spooled)
+	in.spooled = 0
 	if cap(in.mem) > keepMem {
 		in.mem = nil
 	}
 	in.buffered = bufferedInput{}
-	in.lazy = lazyInput{}
-	in.mode = inputNone
+	in.hasBody = false
 }
 
 // bodyReader reads the request body from the connection, giving each read
@@ -214,41 +258,4 @@ func (b *bufferedInput) Buffered() (data []byte, path string) {
 		return nil, b.file.Name()
 	}
 	return b.data, ""
-}
-
-// lazyInput reads the body of an "Expect: 100-continue" request on demand.
-type lazyInput struct {
-	c      *conn
-	sent   bool // "100 Continue" was sent
-	eof    bool
-	failed error
-}
-
-// Read sends "100 Continue" the first time, then reads the body.
-func (l *lazyInput) Read(p []byte) (int, error) {
-	if l.failed != nil {
-		return 0, l.failed
-	}
-	if !l.sent {
-		l.sent = true
-		if l.c.resp.sent {
-			l.failed = errors.New("request body read after the response started")
-			return 0, l.failed
-		}
-		if _, err := l.c.bw.WriteString(l.c.req.Proto + " 100 Continue\r\n\r\n"); err != nil {
-			l.failed = err
-			return 0, err
-		}
-		if err := l.c.bw.Flush(); err != nil {
-			l.failed = err
-			return 0, err
-		}
-	}
-	n, err := bodyReader{l.c}.Read(p)
-	if err == io.EOF {
-		l.eof = true
-	} else if err != nil {
-		l.failed = err
-	}
-	return n, err
 }

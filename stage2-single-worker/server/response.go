@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
@@ -19,6 +18,7 @@ import (
 // closed connection, if the response had started) and an error log line.
 var (
 	errBadStatus      = errors.New("invalid status line")
+	errInterim        = errors.New("a 1xx status cannot end a response (no upgrade is served)")
 	errBadHeader      = errors.New("invalid response header")
 	errTwice          = errors.New("start_response called twice without exc_info")
 	errNotStarted     = errors.New("app sent a body without calling start_response")
@@ -82,15 +82,24 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 	if excInfo != nil && r.sent {
 		return nil, fmt.Errorf("%w: %w", wsgi.ErrHeadersSent, excInfo)
 	}
-	code, err := parseStatus(status)
+	code, err := wsgi.CheckStatus(status)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errBadStatus, err)
+	}
+	if code < 200 {
+		// 100 Continue is the server's to send, and 101 would need an
+		// upgrade gunicorn-go does not do: a final 1xx would leave the
+		// client waiting for a response that never comes.
+		return nil, fmt.Errorf("%w: %q", errInterim, status)
 	}
 	r.headers, r.server = r.headers[:0], ""
 	r.contentLength = -1
 	for _, h := range headers {
-		if err := checkHeader(h); err != nil {
-			return nil, err
+		// Surrounding whitespace is not part of a field value (RFC 9110
+		// §5.5); Django's Set-Cookie begins with a space.
+		h.Value = strings.Trim(h.Value, " \t")
+		if err := wsgi.CheckHeader(h); err != nil {
+			return nil, fmt.Errorf("%w: %w", errBadHeader, err)
 		}
 		switch {
 		case strings.EqualFold(h.Name, "Content-Length"):
@@ -104,6 +113,9 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 				return nil, fmt.Errorf("%w: more than one Content-Length", errBadHeader)
 			}
 			r.contentLength = n
+			if code == 204 {
+				continue // a 204 has no content, and says no length (RFC 9110 §8.6)
+			}
 		case strings.EqualFold(h.Name, "Connection"):
 			// Hop-by-hop: the server owns it, but an app asking to close is heeded.
 			if strings.EqualFold(strings.TrimSpace(h.Value), "close") {
@@ -126,8 +138,10 @@ func (r *response) startResponse(status string, headers []wsgi.Header, excInfo e
 	}
 	r.started = true
 	r.status, r.code = status, code
-	m := r.c.req.Method
-	r.noBody = m == "HEAD" || code < 200 || code == 204 || code == 304
+	r.noBody = r.c.req.Method == "HEAD" || code == 204 || code == 304
+	if code == 204 {
+		r.contentLength = -1
+	}
 	return r.writeFn, nil
 }
 
@@ -208,15 +222,15 @@ func (r *response) fail(err error) {
 	if r.sent {
 		return
 	}
-	r.code = 500
-	r.written = writeSimple(r.c.bw, r.c.req.Proto, 500, r.c.req.Method == "HEAD")
+	r.code = wsgi.StatusOf(err) // 500, or 502, 503, 504 when what runs the app failed
+	r.written = writeSimple(r.c.bw, r.c.req.Proto, r.code, r.c.req.Method == "HEAD")
 }
 
 // clientGone reports whether err says the client hung up or stopped reading
 // (a write timed out), rather than that the app failed.
 func clientGone(err error) bool {
-	var pyErr *pyapp.AppError
-	if errors.As(err, &pyErr) {
+	var exc wsgi.Exception
+	if errors.As(err, &exc) {
 		return false // the app's own, whatever it says
 	}
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
@@ -226,11 +240,7 @@ func clientGone(err error) bool {
 // traceback returns what the error log shows of an app error: a Python
 // app's whole traceback, else the error's text.
 func traceback(err error) string {
-	var pyErr *pyapp.AppError
-	if errors.As(err, &pyErr) && pyErr.Traceback != "" {
-		return strings.TrimRight(pyErr.Traceback, "\n")
-	}
-	return err.Error()
+	return strings.TrimRight(wsgi.TracebackOf(err), "\n")
 }
 
 // sendHead writes the status line and headers. empty says the body is
@@ -248,18 +258,15 @@ func (r *response) sendHead(empty bool) {
 		// HTTP/1.0 has no chunked coding: the body ends when the connection does.
 		r.keepAlive = false
 	}
-	if r.c.s.closing() || !r.c.input.consumed() {
-		// Shutting down; or the app left an "Expect: 100-continue" body
-		// unread, and the client, never told to send it, may or may not:
-		// where the next request starts is unknown.
-		r.keepAlive = false
+	if r.c.s.closing() {
+		r.keepAlive = false // shutting down: this response is the connection's last
 	}
 	bw := r.c.bw
 	bw.WriteString(r.c.req.Proto)
 	bw.WriteByte(' ')
 	bw.WriteString(r.status)
 	bw.WriteString("\r\nServer: ")
-	bw.WriteString(orDefault(r.server, Software))
+	bw.WriteString(orDefault(r.server, ServerHeader))
 	bw.WriteString("\r\nDate: ")
 	bw.WriteString(dates.now())
 	if r.keepAlive {
@@ -302,70 +309,12 @@ func writeSimple(bw *bufio.Writer, proto string, code int, head bool) int64 {
 	text := http.StatusText(code)
 	body := text + "\n"
 	fmt.Fprintf(bw, "%s %d %s\r\nServer: %s\r\nDate: %s\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n",
-		proto, code, text, Software, dates.now(), len(body))
+		proto, code, text, ServerHeader, dates.now(), len(body))
 	if head {
 		return 0
 	}
 	bw.WriteString(body)
 	return int64(len(body))
-}
-
-// parseStatus checks a WSGI status, "200 OK": three digits, a space and a
-// reason phrase of visible characters, spaces and tabs (RFC 9112 §4).
-func parseStatus(status string) (int, error) {
-	if len(status) < 4 || status[3] != ' ' {
-		return 0, fmt.Errorf("%w %q: want \"NNN Reason\"", errBadStatus, status)
-	}
-	code := 0
-	for i := 0; i < 3; i++ {
-		c := status[i]
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%w %q: want \"NNN Reason\"", errBadStatus, status)
-		}
-		code = code*10 + int(c-'0')
-	}
-	if code < 100 {
-		return 0, fmt.Errorf("%w %q: code below 100", errBadStatus, status)
-	}
-	for i := 4; i < len(status); i++ {
-		if isControl(status[i]) {
-			return 0, fmt.Errorf("%w %q: control character in the reason", errBadStatus, status)
-		}
-	}
-	return code, nil
-}
-
-// checkHeader checks that a header can be sent as is: a token for a name, no
-// CR, LF or other control character in the value.
-func checkHeader(h wsgi.Header) error {
-	if h.Name == "" {
-		return fmt.Errorf("%w: empty name", errBadHeader)
-	}
-	for i := 0; i < len(h.Name); i++ {
-		if !isTokenChar(h.Name[i]) {
-			return fmt.Errorf("%w: name %q is not a token", errBadHeader, h.Name)
-		}
-	}
-	for i := 0; i < len(h.Value); i++ {
-		if isControl(h.Value[i]) {
-			return fmt.Errorf("%w: %s value %q holds a control character", errBadHeader, h.Name, h.Value)
-		}
-	}
-	return nil
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// isControl reports a control character other than tab: CR and LF above
-// all, which would split a header or a status line on the wire.
-func isControl(c byte) bool {
-	return (c < ' ' && c != '\t') || c == 0x7f
 }
 
 // isDigits reports whether s is one or more ASCII digits.
@@ -376,4 +325,11 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

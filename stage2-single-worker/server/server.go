@@ -19,8 +19,13 @@ import (
 // Version is gunicorn-go's version, as SERVER_SOFTWARE and the start-up log show it.
 const Version = "0.3.0"
 
-// Software is the SERVER_SOFTWARE value and the Server response header.
+// Software is the SERVER_SOFTWARE value.
 const Software = "gunicorn-go/" + Version
+
+// ServerHeader is the Server response header: the name without the version,
+// as gunicorn sends "Server: gunicorn", so that a response does not tell an
+// attacker which release to look up.
+const ServerHeader = "gunicorn-go"
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
 var ErrServerClosed = errors.New("server: closed")
@@ -52,6 +57,9 @@ type Server struct {
 	// the app. Every request would fail the same way; Run stops the server.
 	AppLoadFailed func(err error)
 
+	// LimitRequestBody is the largest request body accepted, in bytes
+	// (gunicorn's limit_request_body); larger ones get 413. 0: no limit.
+	LimitRequestBody int64
 	// SpoolThreshold is the largest request body kept in memory; larger
 	// bodies go to a temporary file in TempDir. 1 MiB when zero.
 	SpoolThreshold int64
@@ -59,9 +67,14 @@ type Server struct {
 	// connections together; past it, bodies go to a file whatever their
 	// size. 64 MiB when zero.
 	BodyMemory int64
-	TempDir    string
+	// SpoolDisk bounds the request bodies spooled to files by all
+	// connections together; a body that does not fit gets 503. 1 GiB when
+	// zero.
+	SpoolDisk int64
+	TempDir   string
 
 	bodyMem   atomic.Int64 // bytes of request bodies held in memory (see input.go)
+	spoolUsed atomic.Int64 // bytes of request bodies spooled to files
 	trustOnce sync.Once
 	trust     *proxyTrust
 
@@ -92,6 +105,13 @@ func (s *Server) bodyMemory() int64 {
 		return s.BodyMemory
 	}
 	return 64 << 20
+}
+
+func (s *Server) spoolDisk() int64 {
+	if s.SpoolDisk > 0 {
+		return s.SpoolDisk
+	}
+	return 1 << 30
 }
 
 func (s *Server) timeout() time.Duration {

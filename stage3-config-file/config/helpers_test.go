@@ -64,7 +64,7 @@ func load(t testing.TB, lc loadCase) (*Config, string, error) {
 	dir := t.TempDir()
 	writeFiles(t, dir, lc.files)
 	var out bytes.Buffer
-	c, err := LoadWith(Options{Dir: dir, Output: &out}, lc.args, environ(lc.env...))
+	c, err := LoadWith(Options{Dir: dir, Stdout: &out, Output: &out}, lc.args, environ(lc.env...))
 	return c, out.String(), err
 }
 

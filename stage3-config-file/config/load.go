@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"gunicorn-go/stage1-wsgi-hello/pyapp"
 )
 
 // Config is what Load resolved: every setting's value (the embedded
@@ -38,9 +40,11 @@ type Options struct {
 	// Dir is where ./gunicorn.conf.py is looked for, where the config file
 	// runs and what relative paths start from; the current directory when "".
 	Dir string
-	// Output receives the config file's own output (its prints and
-	// warnings); os.Stderr when nil, so that --print-config's stdout stays
-	// clean.
+	// Stdout receives what the config file prints, as in gunicorn;
+	// os.Stdout when nil.
+	Stdout io.Writer
+	// Output receives the config file's other output (its warnings and
+	// errors, on its stderr); os.Stderr when nil.
 	Output io.Writer
 }
 
@@ -80,6 +84,9 @@ func LoadWith(opts Options, args, environ []string) (*Config, error) {
 	output := opts.Output
 	if output == nil {
 		output = os.Stderr
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
 	}
 	env := newEnvironment(environ, dir)
 
@@ -145,7 +152,8 @@ func LoadWith(opts Options, args, environ []string) (*Config, error) {
 		return nil, err
 	}
 	if found {
-		names, fileEnv, err := runPyFile(c.values["python"].(string), f, dir, environ, output)
+		python, _ := pyapp.InterpreterFrom(c.values["python"].(string), c.values["chdir"].(string), env.get)
+		names, fileEnv, err := runPyFile(python, f, dir, environ, opts.Stdout, output)
 		if err != nil {
 			return nil, err
 		}
@@ -159,6 +167,12 @@ func LoadWith(opts Options, args, environ []string) (*Config, error) {
 	c.apply(cmdValues, Source{Kind: FromCmdArgs})
 	c.apply(cliValues, Source{Kind: FromCommandLine})
 
+	// The app's interpreter, when no source named one: worked out now that
+	// chdir, where a virtualenv may sit beside the app, is known.
+	if c.values["python"] == "" {
+		python, why := pyapp.InterpreterFrom("", c.values["chdir"].(string), env.get)
+		c.set("python", python, Source{Kind: FromDerived, Name: why})
+	}
 	for _, s := range table {
 		assign(s.field(&c.Settings), c.values[s.Name])
 	}

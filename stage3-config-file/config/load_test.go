@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -52,14 +53,18 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("File = %q with no gunicorn.conf.py, want none", c.File)
 	}
 	for _, s := range All() {
-		if src := c.Sources[s.Name]; src.Kind != FromDefault {
-			t.Errorf("%s came from %v, want default", s.Name, src)
+		want := FromDefault
+		if s.Name == "python" {
+			want = FromDerived // worked out: see TestPythonDefault
+		}
+		if src := c.Sources[s.Name]; src.Kind != want {
+			t.Errorf("%s came from %v, want %v", s.Name, src, Source{Kind: want})
 		}
 	}
 	want := Settings{
 		Config: "./gunicorn.conf.py", Bind: []string{"127.0.0.1:8000"}, Backlog: 2048, Workers: 1, Threads: 1,
 		Timeout: 30, GracefulTimeout: 30, KeepAlive: 2, LimitRequestLine: 4094, LimitRequestFields: 100,
-		LimitRequestFieldSize: 8190, RawEnv: []string{}, ForwardedAllowIPs: []string{"127.0.0.1", "::1"},
+		LimitRequestFieldSize: 8190, RequestSpoolLimit: 1 << 30, ResponseSpoolLimit: 1 << 30, RawEnv: []string{}, ForwardedAllowIPs: []string{"127.0.0.1", "::1"},
 		SecureSchemeHeaders: map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
 		PythonPath:          []string{}, Python: "python3",
 		AccessLogFormat: `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"`, ErrorLog: "-", LogLevel: "info",
@@ -80,7 +85,7 @@ func TestEnvironmentDefaults(t *testing.T) {
 		{"workers", "5", "environment variable WEB_CONCURRENCY"},
 		{"bind", "['0.0.0.0:9999']", "environment variable PORT"},
 		{"forwarded_allow_ips", "['10.0.0.1', '10.1.0.0/16']", "environment variable FORWARDED_ALLOW_IPS"},
-		{"python", "'/srv/venv/bin/python'", "environment variable VIRTUAL_ENV"},
+		{"python", "'/srv/venv/bin/python'", "the active virtualenv, $VIRTUAL_ENV"},
 	}
 	for _, ch := range checks {
 		v, src, _ := c.Value(ch.name)
@@ -88,6 +93,33 @@ func TestEnvironmentDefaults(t *testing.T) {
 		if got := s.Kind.show(v); got != ch.value || src.String() != ch.source {
 			t.Errorf("%s = %s (%s), want %s (%s)", ch.name, got, src, ch.value, ch.source)
 		}
+	}
+}
+
+// TestPythonDefault: with no python setting and no virtualenv active, a
+// .venv in the app's directory (chdir) is the app's interpreter, and
+// --print-config says why.
+func TestPythonDefault(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	venv := filepath.Join(dir, "site", ".venv", "bin")
+	if err := os.MkdirAll(venv, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(venv, "python"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWith(Options{Dir: dir}, []string{"--chdir", "site"}, environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, src, _ := c.Value("python")
+	if v != filepath.Join(venv, "python") || src.String() != "a virtualenv beside the app, .venv/bin/python" {
+		t.Errorf("python = %v (%s)", v, src)
+	}
+	c = mustLoad(t, loadCase{})
+	if v, src, _ := c.Value("python"); v != "python3" || src.String() != "the default: the first python3 on PATH" {
+		t.Errorf("python = %v (%s)", v, src)
 	}
 }
 

@@ -45,9 +45,10 @@ type pyResult struct {
 // runPyFile runs the config file with the interpreter python, in dir, with
 // environ as its environment, and returns its top-level names decoded (see
 // decodePython) and the variables it set in os.environ, as sorted KEY=VALUE
-// entries. The file's own output goes to output. A Python exception
-// becomes "FILE:LINE: Type: message", wrapping ErrConfigFile.
-func runPyFile(python string, f pyFile, dir string, environ []string, output io.Writer) (map[string]any, []string, error) {
+// entries. What the file prints goes to stdout, as in gunicorn; its stderr
+// to output. A Python exception becomes "FILE:LINE: Type: message",
+// wrapping ErrConfigFile.
+func runPyFile(python string, f pyFile, dir string, environ []string, stdout, output io.Writer) (map[string]any, []string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, nil, fmt.Errorf("config %s: %w", f.display, err)
@@ -61,7 +62,7 @@ func runPyFile(python string, f pyFile, dir string, environ []string, output io.
 	cmd := exec.Command(python, "-c", runConfigScript, mode, target)
 	cmd.Dir = dir
 	cmd.Env = environ
-	cmd.Stdout = output
+	cmd.Stdout = stdout
 	cmd.Stderr = io.MultiWriter(output, &tail{buf: &stderr, max: 2048})
 	cmd.ExtraFiles = []*os.File{w} // descriptor 3 in the child
 	// A config file runs arbitrary code: if we are killed while it runs (a

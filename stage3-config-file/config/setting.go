@@ -47,6 +47,10 @@ const (
 	FromFile                          // the config file
 	FromCmdArgs                       // the GUNICORN_CMD_ARGS environment variable
 	FromCommandLine                   // the command line
+	// FromDerived: a default worked out from the machine, Name saying how
+	// ("a virtualenv beside the app, .venv/bin/python"). The python setting
+	// is the one.
+	FromDerived
 )
 
 // Source is where a setting's value came from, as --print-config shows it.
@@ -69,6 +73,8 @@ func (s Source) String() string {
 		return "GUNICORN_CMD_ARGS"
 	case FromCommandLine:
 		return "command line"
+	case FromDerived:
+		return s.Name
 	}
 	return fmt.Sprintf("source(%d)", int(s.Kind))
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage2-single-worker/http1"
 	"gunicorn-go/stage2-single-worker/logging"
 	"gunicorn-go/stage2-single-worker/server"
@@ -14,7 +13,7 @@ type Settings struct {
 	Config  string // config: the config file, or python:MODULE
 	WSGIApp string // wsgi_app: the app, MODULE:CALLABLE; "" when none was given
 
-	Bind    []string // bind: addresses to listen on; see ParseBind
+	Bind    []string // bind: addresses to listen on; see bind.Parse
 	Backlog int      // backlog: pending connections the kernel queues
 
 	Workers           int // workers: worker processes
@@ -28,6 +27,9 @@ type Settings struct {
 	LimitRequestLine      int // limit_request_line: bytes; 0 = unlimited
 	LimitRequestFields    int // limit_request_fields: header fields
 	LimitRequestFieldSize int // limit_request_field_size: bytes per header line
+	LimitRequestBody      int // limit_request_body: bytes; 0 = unlimited
+	RequestSpoolLimit     int // request_spool_limit: bytes of request bodies on disk, all connections together
+	ResponseSpoolLimit    int // response_spool_limit: bytes of one response on disk; 0 = no spooling
 
 	CheckConfig bool // check_config: load the config and the app, then exit
 	PrintConfig bool // print_config: print the settings, then exit
@@ -145,9 +147,11 @@ var table = []Setting{
 	},
 	{
 		Name: "threads", Section: SectionWorkers, Flags: []string{"--threads"}, Meta: "INT",
-		Kind: KindInt, Default: 1, Expect: expectPositive, check: atLeast(1),
-		Help:  "The number of threads per worker.",
-		Doc:   "More than one lets a worker serve requests concurrently; the app must then be thread-safe.",
+		Kind: KindInt, Default: 1, Expect: expectPositive, check: atLeast(1), Stage: 2,
+		Help: "The number of threads per worker.",
+		Doc: "How many requests one worker process runs at once, each on a Python thread of its own, as " +
+			"gunicorn's gthread worker does; the app must then be thread-safe. With 1, the worker's main thread " +
+			"runs the app.",
 		field: func(s *Settings) any { return &s.Threads },
 	},
 	{
@@ -212,6 +216,33 @@ var table = []Setting{
 		Doc:   "Note the underscore in the flag, as in gunicorn.",
 		field: func(s *Settings) any { return &s.LimitRequestFieldSize },
 	},
+	{
+		Name: "limit_request_body", Section: SectionSecurity, Flags: []string{"--limit-request-body"}, Meta: "INT",
+		Kind: KindInt, Default: 0, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Help: "The largest request body, in bytes; 0 is unlimited.",
+		Doc: "A larger Content-Length is answered 413 before the body is read (a client that sent " +
+			"Expect: 100-continue is never asked for it); a chunked body is refused as soon as it passes the limit.",
+		field: func(s *Settings) any { return &s.LimitRequestBody },
+	},
+	{
+		Name: "request_spool_limit", Section: SectionSecurity, Flags: []string{"--request-spool-limit"}, Meta: "INT",
+		Kind: KindInt, Default: 1 << 30, Expect: expectPositive, check: atLeast(1), Stage: 2,
+		Help: "The most bytes of request bodies spooled to disk, all connections together (gunicorn-go's own).",
+		Doc: "gunicorn-go reads each request body before the app runs: up to 1 MiB in memory, larger ones into a " +
+			"file in worker_tmp_dir. A body that would take the files past this total is answered 503, so uploads " +
+			"cannot fill the disk. The default is 1 GiB.",
+		field: func(s *Settings) any { return &s.RequestSpoolLimit },
+	},
+	{
+		Name: "response_spool_limit", Section: SectionSecurity, Flags: []string{"--response-spool-limit"}, Meta: "INT",
+		Kind: KindInt, Default: 1 << 30, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
+		Help: "The most bytes of one response kept on disk for a slow client (gunicorn-go's own); 0 spools none.",
+		Doc: "gunicorn-go takes a response from the worker as fast as the app makes it, so that a slow client never " +
+			"holds a Python process: 1 MiB in memory, the rest in a file in worker_tmp_dir, up to this many bytes. " +
+			"Past that the worker waits for the client, and a warning says so (nginx's proxy_max_temp_file_size " +
+			"is the model). The default is 1 GiB.",
+		field: func(s *Settings) any { return &s.ResponseSpoolLimit },
+	},
 
 	// Debugging
 	{
@@ -263,9 +294,11 @@ var table = []Setting{
 	},
 	{
 		Name: "worker_tmp_dir", Section: SectionMechanics, Flags: []string{"--worker-tmp-dir"}, Meta: "DIR",
-		Kind: KindOptStr, Default: "", DefaultDoc: "the system's temporary directory", Expect: expectPath,
-		Help:  "A directory for the workers' heartbeat files.",
-		Doc:   "A memory-backed directory such as /dev/shm keeps heartbeats off slow disks.",
+		Kind: KindOptStr, Default: "", DefaultDoc: "the system's temporary directory", Expect: expectPath, relPath: true, Stage: 2,
+		Help: "A directory for spooled request and response bodies.",
+		Doc: "gunicorn keeps its workers' heartbeat files here; gunicorn-go needs none (the master watches its " +
+			"workers' requests itself) and spools large request and response bodies here instead. The files are " +
+			"removed as soon as the request ends.",
 		field: func(s *Settings) any { return &s.WorkerTmpDir },
 	},
 	{
@@ -315,16 +348,14 @@ var table = []Setting{
 	},
 	{
 		Name: "python", Section: SectionMechanics, Flags: []string{"--python"}, Meta: "PYTHON",
-		Kind: KindStr, Default: pyapp.DefaultInterpreter, DefaultDoc: "$VIRTUAL_ENV/bin/python, else python3", Expect: "an interpreter's path or name", Stage: 2,
-		Help: "The Python interpreter that runs the app (gunicorn-go's own setting).",
+		Kind: KindStr, Default: "", DefaultDoc: "$VIRTUAL_ENV/bin/python, else .venv/bin/python or venv/bin/python in chdir, else python3",
+		Expect: "an interpreter's path or name", Stage: 2,
+		Help: "The Python interpreter that runs the app (gunicorn-go's own); in a config file it does not run that file.",
 		Doc: "gunicorn runs inside Python; gunicorn-go runs Python apps in this interpreter. Given on the command line " +
-			"or in GUNICORN_CMD_ARGS it also runs the config file. Inside an active virtualenv the default is its python.",
-		envDefault: func(e *environment) (string, Source, bool) {
-			if p, ok := pyapp.VirtualEnvPython(e.get); ok {
-				return p, Source{Kind: FromEnvVar, Name: "VIRTUAL_ENV"}, true
-			}
-			return "", Source{}, false
-		},
+			"or in GUNICORN_CMD_ARGS it also runs the config file; set in the config file, it chooses the app's " +
+			"interpreter only, since the file has already been run by then. Unset, it is the active virtualenv's " +
+			"python, else a virtualenv beside the app (.venv or venv in chdir), else the first python3 on PATH; " +
+			"--print-config says which, and why.",
 		field: func(s *Settings) any { return &s.Python },
 	},
 

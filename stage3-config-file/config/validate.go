@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"gunicorn-go/stage2-single-worker/bind"
 )
 
 // The validators the table uses. Each returns the value (perhaps normalized)
@@ -53,7 +55,7 @@ func eachBind(v any) (any, error) {
 		return nil, bad(list)
 	}
 	for _, s := range list {
-		if _, err := ParseBind(s); err != nil {
+		if _, err := bind.Parse(s); err != nil {
 			return nil, bad(s)
 		}
 	}

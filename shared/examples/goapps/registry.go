@@ -16,6 +16,16 @@ var apps = map[string]wsgi.App{
 	"nethttp": NetHTTP,
 }
 
+// All returns every example app by name, for the commands to hand to
+// appload (a fresh map: the caller may change it).
+func All() map[string]wsgi.App {
+	all := make(map[string]wsgi.App, len(apps))
+	for name, app := range apps {
+		all[name] = app
+	}
+	return all
+}
+
 // Lookup returns the example app called name, and whether there is one.
 func Lookup(name string) (wsgi.App, bool) {
 	app, ok := apps[name]

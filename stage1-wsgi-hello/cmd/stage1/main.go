@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gunicorn-go/shared/examples/goapps"
 	"gunicorn-go/stage1-wsgi-hello/appload"
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -73,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// CaptureOutput: the app's print()s go to stderr, stdout is the response.
 	app, closer, err := appload.Load(spec, pyapp.Options{
 		Python: *python, Chdir: *chdir, ErrorLog: stderr, CaptureOutput: true,
-	})
+	}, goapps.All())
 	if err != nil {
 		fmt.Fprintf(stderr, "stage1: %s\n", errorText(err))
 		return exitLoadError

@@ -5,7 +5,8 @@
 //	       [--access-logfile FILE|-] [--access-logformat FORMAT]
 //	       [--error-logfile FILE|-] [--log-level LEVEL] [--capture-output]
 //	       [--limit-request-line N] [--limit-request-fields N]
-//	       [--limit-request-field_size N] [--forwarded-allow-ips IPS] APP
+//	       [--limit-request-field_size N] [--limit-request-body N]
+//	       [--forwarded-allow-ips IPS] APP
 //
 // APP is "module:callable" (a Python app, run by an app runner) or "go:NAME"
 // (a Go example app). Defaults are gunicorn's.
@@ -20,7 +21,10 @@ import (
 	"strings"
 	"time"
 
+	"gunicorn-go/shared/examples/goapps"
+	"gunicorn-go/stage2-single-worker/bind"
 	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/lifecycle"
 	"gunicorn-go/stage2-single-worker/server"
 )
 
@@ -32,22 +36,23 @@ func main() {
 	case err != nil:
 		os.Exit(2)
 	}
-	os.Exit(server.Run(cfg))
+	os.Exit(lifecycle.Run(cfg))
 }
 
 // parseArgs reads the command line (without the program's name) into a
-// server.Config. Usage and errors go to output. The error is flag.ErrHelp
+// lifecycle.Config. Usage and errors go to output. The error is flag.ErrHelp
 // for -h and --help.
-func parseArgs(args []string, output io.Writer) (server.Config, error) {
-	var cfg server.Config
+func parseArgs(args []string, output io.Writer) (lifecycle.Config, error) {
+	cfg := lifecycle.Config{GoApps: goapps.All()}
 	fs := flag.NewFlagSet("stage2", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: stage2 [OPTIONS] APP")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&cfg.Bind, "b", "127.0.0.1:8000", "the socket to bind, HOST:PORT (same as --bind)")
-	fs.StringVar(&cfg.Bind, "bind", "127.0.0.1:8000", "the socket to bind, HOST:PORT")
+	var addr string
+	fs.StringVar(&addr, "b", bind.Default, "the socket to bind, HOST:PORT (same as --bind)")
+	fs.StringVar(&addr, "bind", bind.Default, "the socket to bind, HOST:PORT")
 	fs.StringVar(&cfg.Chdir, "chdir", "", "change to this directory before loading the app")
 	fs.StringVar(&cfg.Python, "python", "", "Python interpreter for Python apps (default $VIRTUAL_ENV/bin/python, else python3)")
 	keepAlive := fs.Int("keep-alive", 2, "seconds to wait for the next request on a keep-alive connection (0: keep-alive off)")
@@ -63,6 +68,7 @@ func parseArgs(args []string, output io.Writer) (server.Config, error) {
 	fs.IntVar(&cfg.Limits.RequestLine, "limit-request-line", http1.DefaultLimits.RequestLine, "longest request line in bytes (0: unlimited)")
 	fs.IntVar(&cfg.Limits.Fields, "limit-request-fields", http1.DefaultLimits.Fields, "most header fields in a request")
 	fs.IntVar(&cfg.Limits.FieldSize, "limit-request-field_size", http1.DefaultLimits.FieldSize, "longest header field in bytes")
+	fs.Int64Var(&cfg.LimitRequestBody, "limit-request-body", 0, "largest request body in bytes (0: unlimited)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -71,8 +77,9 @@ func parseArgs(args []string, output io.Writer) (server.Config, error) {
 		return cfg, fmt.Errorf("want one APP, got %d arguments", fs.NArg())
 	}
 	cfg.App = fs.Arg(0)
+	cfg.Bind = []string{addr}
 	cfg.ForwardedAllowIPs = strings.Split(*forwarded, ",")
-	cfg.KeepAlive = server.KeepAliveSetting(*keepAlive)
+	cfg.KeepAlive = lifecycle.KeepAliveSetting(*keepAlive)
 	cfg.GracefulTimeout = time.Duration(*graceful) * time.Second
 	cfg.Timeout = time.Duration(*timeout) * time.Second
 	return cfg, nil

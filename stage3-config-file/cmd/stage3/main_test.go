@@ -194,9 +194,9 @@ func TestErrorsStopBeforeListening(t *testing.T) {
 		{"unknown flag", nil, []string{"--bnid", "127.0.0.1:0", "go:hello"}, 2,
 			"usage: stage3 [OPTIONS] [APP]\nstage3: error: unknown flag --bnid (did you mean --bind?)\n"},
 		{"unix bind", nil, []string{"-b", "unix:/tmp/stage3-test.sock", "go:hello"}, 1,
-			"Error: bind unix:/tmp/stage3-test.sock: unix: binds are served from stage 5; stage 3 serves one TCP address\n"},
+			"Error: bind unix:/tmp/stage3-test.sock: unix sockets and inherited descriptors are served from stage 5; stage 3 serves TCP addresses only, and none is given\n"},
 		{"fd bind", map[string]string{"gunicorn.conf.py": "bind = 'fd://3'\n"}, []string{"go:hello"}, 1,
-			"Error: bind fd://3: fd: binds are served from stage 5; stage 3 serves one TCP address\n"},
+			"Error: bind fd://3: unix sockets and inherited descriptors are served from stage 5; stage 3 serves TCP addresses only, and none is given\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,6 +207,26 @@ func TestErrorsStopBeforeListening(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProductionBindsServeTheTCPOnes: a production config listing a unix
+// socket and TCP addresses serves the TCP ones, every one of them, until
+// stage 5 serves the rest, and says so.
+func TestProductionBindsServeTheTCPOnes(t *testing.T) {
+	t.Parallel()
+	dir := dirWith(t, map[string]string{"gunicorn.conf.py": "bind = ['unix:/run/app.sock', '127.0.0.1:0', '127.0.0.1:0']\n"})
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "go:hello")
+	line := p.WaitLog("Listening at: ", startTimeout)
+	urls := strings.Split(strings.TrimSuffix(line[strings.Index(line, "http://"):strings.LastIndex(line, " (")], ""), ", ")
+	if len(urls) != 2 {
+		t.Fatalf("want two TCP addresses served: %s", line)
+	}
+	for _, u := range urls {
+		if status, _ := get(t, u+"/"); status != 200 {
+			t.Errorf("GET %s/: %d", u, status)
+		}
+	}
+	p.WaitLog("bind unix:/run/app.sock: served from stage 5; stage 3 serves 127.0.0.1:0, 127.0.0.1:0 only", startTimeout)
 }
 
 func TestHelp(t *testing.T) {

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"gunicorn-go/shared/examples/goapps"
 	"gunicorn-go/stage1-wsgi-hello/appload"
+	"gunicorn-go/stage2-single-worker/bind"
 	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/lifecycle"
 	"gunicorn-go/stage2-single-worker/logging"
 	"gunicorn-go/stage2-single-worker/server"
 	"gunicorn-go/stage3-config-file/config"
@@ -83,8 +86,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		elog.Warnf("%s", n)
 	}
-	closeLog() // server.Run opens the error log again, as its own
-	return server.Run(sc)
+	closeLog() // lifecycle.Run opens the error log again, as its own
+	return lifecycle.Run(sc)
 }
 
 // openErrorLog opens the error log the settings name, for the messages this
@@ -105,26 +108,33 @@ func openErrorLog(cfg *config.Config, stderr io.Writer) (*logging.ErrorLog, func
 // notedApart are the later-stage settings serverConfig has its own note for.
 var notedApart = map[string]bool{"workers": true, "bind": true}
 
-// serverConfig builds stage 2's server.Config from the settings. notes are
-// warnings about settings stage 3 stores but does not act on yet.
+// serverConfig builds stage 2's lifecycle.Config from the settings. notes
+// are warnings about settings stage 3 stores but does not act on yet.
 //
-// Outcomes: (config, notes, nil); or an error when the first bind is not a
-// TCP address, which stage 2's server cannot serve.
-func serverConfig(cfg *config.Config) (server.Config, []string, error) {
-	first, err := config.ParseBind(cfg.Bind[0])
-	if err != nil {
-		return server.Config{}, nil, err
-	}
-	if first.Network != "tcp" {
-		return server.Config{}, nil, fmt.Errorf("bind %s: %s: binds are served from stage 5; stage 3 serves one TCP address", first, first.Network)
+// Outcomes: (config, notes, nil); or an error when no bind is a TCP
+// address, which is all stage 2's server can serve.
+func serverConfig(cfg *config.Config) (lifecycle.Config, []string, error) {
+	var tcp, later []string
+	for _, b := range cfg.Bind {
+		a, err := bind.Parse(b)
+		if err != nil {
+			return lifecycle.Config{}, nil, err
+		}
+		if a.Network == "tcp" {
+			tcp = append(tcp, b)
+		} else {
+			later = append(later, b)
+		}
 	}
 	var notes []string
+	if len(later) > 0 {
+		if len(tcp) == 0 {
+			return lifecycle.Config{}, nil, fmt.Errorf("bind %s: unix sockets and inherited descriptors are served from stage 5; stage 3 serves TCP addresses only, and none is given", strings.Join(later, ", "))
+		}
+		notes = append(notes, fmt.Sprintf("bind %s: served from stage 5; stage 3 serves %s only", strings.Join(later, ", "), strings.Join(tcp, ", ")))
+	}
 	if cfg.Workers > 1 {
 		notes = append(notes, fmt.Sprintf("workers=%d: stage 3 runs one worker; the arbiter arrives in stage 4", cfg.Workers))
-	}
-	if len(cfg.Bind) > 1 {
-		notes = append(notes, fmt.Sprintf("bind: stage 3 serves the first address, %s; %s are served from a later stage",
-			cfg.Bind[0], strings.Join(cfg.Bind[1:], ", ")))
 	}
 	// Every other setting of a later stage that was given is noted too, so
 	// that a pidfile or a certificate that does nothing yet is not missed.
@@ -133,14 +143,16 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 			notes = append(notes, fmt.Sprintf("%s (%s): acts from a later stage; stage 3 stores it and does nothing with it yet", s.Name, src))
 		}
 	}
-	return server.Config{
-		Bind:            first.Address,
+	return lifecycle.Config{
+		Bind:            tcp,
 		App:             cfg.WSGIApp,
+		GoApps:          goapps.All(),
 		Chdir:           cfg.Chdir,
 		Python:          cfg.Python,
 		PythonPath:      cfg.PythonPath,
 		Env:             append(slices.Clone(cfg.FileEnv), cfg.RawEnv...), // raw_env wins
-		KeepAlive:       server.KeepAliveSetting(cfg.KeepAlive),
+		Threads:         cfg.Threads,
+		KeepAlive:       lifecycle.KeepAliveSetting(cfg.KeepAlive),
 		Timeout:         seconds(cfg.Timeout),
 		GracefulTimeout: seconds(cfg.GracefulTimeout),
 		Limits: http1.Limits{
@@ -148,28 +160,41 @@ func serverConfig(cfg *config.Config) (server.Config, []string, error) {
 			Fields:      cfg.LimitRequestFields,
 			FieldSize:   cfg.LimitRequestFieldSize,
 		},
-		AccessLog:       cfg.AccessLog,
-		AccessLogFormat: cfg.AccessLogFormat,
-		ErrorLog:        cfg.ErrorLog,
-		LogLevel:        cfg.LogLevel,
-		CaptureOutput:   cfg.CaptureOutput,
+		LimitRequestBody: int64(cfg.LimitRequestBody),
+		SpoolDisk:        int64(cfg.RequestSpoolLimit),
+		ResponseSpool:    ResponseSpool(cfg.ResponseSpoolLimit),
+		TempDir:          cfg.WorkerTmpDir,
+		AccessLog:        cfg.AccessLog,
+		AccessLogFormat:  cfg.AccessLogFormat,
+		ErrorLog:         cfg.ErrorLog,
+		LogLevel:         cfg.LogLevel,
+		CaptureOutput:    cfg.CaptureOutput,
 
 		ForwardedAllowIPs:   cfg.ForwardedAllowIPs,
 		SecureSchemeHeaders: cfg.SecureSchemeHeaders,
 	}, notes, nil
 }
 
+// ResponseSpool turns response_spool_limit into lifecycle.Config's
+// ResponseSpool, whose zero means the default and negative none.
+func ResponseSpool(limit int) int64 {
+	if limit == 0 {
+		return -1
+	}
+	return int64(limit)
+}
+
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // checkApp is --check-config's second half: import the app as the server
 // would, then stop it. 0 when it loads, 1 with the reason when not.
-func checkApp(sc server.Config, stderr io.Writer) int {
-	opts, err := server.AppOptions(sc, stderr)
+func checkApp(sc lifecycle.Config, stderr io.Writer) int {
+	opts, err := lifecycle.AppOptions(sc, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return exitError
 	}
-	_, closer, err := appload.Load(sc.App, opts)
+	_, closer, err := appload.Load(sc.App, opts, sc.GoApps)
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: app %s: %v\n", sc.App, err)
 		return exitError

@@ -1,0 +1,130 @@
+package pyapp
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"syscall"
+)
+
+// read is the worker's reader goroutine: it reads every frame the runner
+// writes, as fast as the runner writes them, and hands each to the request
+// it belongs to (by id). Nothing it does waits for a client, so a client
+// that reads slowly never holds the runner. It returns when the
+// conversation ends, failing what is still in flight.
+func (w *Worker) read() {
+	var err error
+	for err == nil {
+		var kind byte
+		var id uint32
+		var payload []byte
+		kind, id, payload, err = readFrame(w.br)
+		if err != nil {
+			break
+		}
+		err = w.dispatch(kind, id, payload)
+	}
+	w.die(err)
+}
+
+// dispatch handles one frame from the runner.
+func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
+	switch kind {
+	case kindPing:
+		w.mu.Lock()
+		if ch := w.pings[id]; ch != nil {
+			close(ch)
+			delete(w.pings, id)
+		}
+		w.mu.Unlock()
+		return nil
+	case kindLog:
+		w.log(id, payload)
+		return nil
+	}
+	w.mu.Lock()
+	c := w.calls[id]
+	if c != nil && (kind == kindEnd || kind == kindExc) {
+		delete(w.calls, id)
+	}
+	w.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("%w: frame %q for request %d, which is not running", ErrProtocol, kind, id)
+	}
+	switch kind {
+	case kindHead:
+		return c.onHead(payload)
+	case kindBody:
+		c.onBody(payload)
+		return nil
+	case kindEnd:
+		c.finish(nil)
+	case kindExc:
+		c.finish(&AppError{Text: string(payload)})
+	default:
+		return fmt.Errorf("%w: unexpected frame %q", ErrProtocol, kind)
+	}
+	w.served.Add(1)
+	w.free()
+	return nil
+}
+
+// log writes wsgi.errors text to its request's Errors, else the error log.
+func (w *Worker) log(id uint32, text []byte) {
+	out := w.opts.ErrorLog
+	w.mu.Lock()
+	if c := w.calls[id]; c != nil && c.env.Errors != nil {
+		out = c.env.Errors
+	}
+	w.mu.Unlock()
+	_, _ = out.Write(text) // a failing error log has nowhere to report to
+}
+
+// die ends the conversation: the runner is gone (EOF), or broke the
+// protocol and is killed. Every request still in flight fails with
+// ErrRunnerDied: it was running in the runner, and may have had effects.
+func (w *Worker) die(cause error) {
+	if !isDeath(cause) {
+		_ = w.cmd.Process.Kill() // a runner we cannot understand is not trusted
+	}
+	shutdown(w.conn, syscall.SHUT_RDWR)
+	status := w.ExitStatus() // the process is ending: learn how
+	err := fmt.Errorf("%w (pid %d, %s)", ErrRunnerDied, w.pid, status)
+	if !isDeath(cause) {
+		err = fmt.Errorf("%w: %w", err, cause)
+	}
+	w.mu.Lock()
+	w.dead = err
+	calls := w.calls
+	w.calls = map[uint32]*call{}
+	for id, ch := range w.pings {
+		close(ch)
+		delete(w.pings, id)
+	}
+	w.mu.Unlock()
+	for _, c := range calls {
+		c.finish(err)
+	}
+	close(w.done)
+	for range calls {
+		w.free()
+	}
+}
+
+// isDeath reports whether err says the runner's end of the socket is gone.
+func isDeath(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// appendWindow appends a W frame granting n more body bytes to request id.
+func appendWindow(buf []byte, id uint32, n int64) []byte {
+	buf = appendFrameHeader(buf, kindWindow, id, 8)
+	return binary.BigEndian.AppendUint64(buf, uint64(n))
+}
+
+// appendCancel appends a C frame for request id.
+func appendCancel(buf []byte, id uint32, why string) []byte {
+	return appendFrame(buf, kindCancel, id, []byte(why))
+}
