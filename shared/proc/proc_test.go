@@ -58,6 +58,9 @@ func TestTreeAndStop(t *testing.T) {
 	if m.Procs != 3 || m.Leader <= 0 || m.Total < m.Leader {
 		t.Errorf("TreeRSS = %+v, want 3 processes with Total >= Leader > 0", m)
 	}
+	if g, err := proc.Group(p.Pid()); err != nil || len(g) != 3 {
+		t.Errorf("Group = %v, %v; want the 3 processes", g, err)
+	}
 	if err := p.Stop(5 * time.Second); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
@@ -68,6 +71,9 @@ func TestTreeAndStop(t *testing.T) {
 	}
 	if !p.Exited() || p.Err() == nil {
 		t.Errorf("after Stop: Exited %v, Err %v; want exited by a signal", p.Exited(), p.Err())
+	}
+	if g, err := proc.Group(p.Pid()); err != nil || len(g) != 0 {
+		t.Errorf("Group after Stop = %v, %v; want none", g, err)
 	}
 	// The group is gone: signalling it again is no error.
 	if err := proc.SignalGroup(p.Pid(), syscall.SIGKILL); err != nil {

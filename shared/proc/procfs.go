@@ -53,6 +53,41 @@ func Running(pid int) bool {
 	return state != "" && state != "Z"
 }
 
+// pids lists every process's id, from /proc.
+func pids() ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	var out []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			out = append(out, pid) // others are /proc/self, /proc/meminfo, …
+		}
+	}
+	return out, nil
+}
+
+// Group returns the live processes (zombies left out) of process group
+// pgid: after a server was stopped, none should be.
+func Group(pgid int) ([]int, error) {
+	all, err := pids()
+	if err != nil {
+		return nil, err
+	}
+	var members []int
+	for _, pid := range all {
+		fields, err := stat(pid)
+		if err != nil || len(fields) < 3 || fields[0] == "Z" {
+			continue // exited since, or a zombie
+		}
+		if fields[2] == strconv.Itoa(pgid) {
+			members = append(members, pid)
+		}
+	}
+	return members, nil
+}
+
 // Tree returns pid and all its descendants, pid first, parents before their
 // children. Linux offers no list of a process's children without
 // CONFIG_PROC_CHILDREN, so Tree reads every process's parent from /proc;
@@ -61,16 +96,12 @@ func Tree(pid int) ([]int, error) {
 	if _, err := stat(pid); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir("/proc")
+	all, err := pids()
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
+		return nil, err
 	}
 	children := map[int][]int{}
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue // not a process: /proc/self, /proc/meminfo, …
-		}
+	for _, child := range all {
 		fields, err := stat(child)
 		if err != nil {
 			continue // exited since ReadDir
