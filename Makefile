@@ -130,7 +130,7 @@ ifeq ($(QUICK),)
 else
 	@out="$(QUICK_OUT)"; [ -n "$$out" ] || out=$$(mktemp -t gunicorn-go-bench-XXXXXX.md); \
 	log=$$(mktemp -t gunicorn-go-bench-XXXXXX.log); \
-	echo "bench QUICK: every case for 1 s (progress in $$log)"; \
+	echo "bench QUICK: every case for 1 s, a smoke test of the harness"; \
 	if $(GO) run ./bench -quick -out "$$out" $(BENCH_FLAGS) >/dev/null 2>"$$log"; then \
 	  tail -n 1 "$$log"; rm -f "$$log"; \
 	  if [ -z "$(QUICK_OUT)" ]; then rm -f "$$out"; else echo "bench QUICK: results in $$out"; fi; \

@@ -122,7 +122,7 @@ func metricValue(m metric, r Row) float64 { return m.value(r) }
 func TestMarkdown(t *testing.T) {
 	rep := Report{
 		Machine: Machine{Date: "2026-01-02 03:04 UTC", CPUs: 2, CPUModel: "Test CPU", Go: "go1.99",
-			GunicornGo: "bin/stage3 (gunicorn-go 0.3.0)", Gunicorn: "20.1.0", UWSGI: "not installed",
+			GunicornGo: "bin/stage3, gunicorn-go (version 0.3.0, stage 3)", Gunicorn: "20.1.0", UWSGI: "not installed",
 			Python: "Python 3.11.2", Django: "3.2.25", Wrk: "wrk 4.1.0"},
 		Load:    Load{Threads: 2, Conns: 64, Duration: 8 * time.Second},
 		Rounds:  3,

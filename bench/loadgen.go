@@ -135,7 +135,8 @@ type Mixed struct {
 // wrk does). Every slowEvery-th request, counted across all connections,
 // goes to slowPath, the others to fastPath; the two kinds are timed apart,
 // so the fast requests' p99 shows whether they waited behind slow ones.
-// load.Threads is ignored: the Go runtime spreads the connections.
+// slowEvery 0 sends none to slowPath. load.Threads is ignored: the Go
+// runtime spreads the connections over the cores.
 func RunMixed(addr string, load Load, slowEvery int, fastPath, slowPath string) Mixed {
 	type tally struct {
 		fast, slow        []time.Duration
@@ -155,7 +156,7 @@ func RunMixed(addr string, load Load, slowEvery int, fastPath, slowPath string) 
 			c := &httpConn{addr: addr}
 			defer c.close()
 			for time.Now().Before(end) {
-				slow := n.Add(1)%int64(slowEvery) == 0
+				slow := slowEvery > 0 && n.Add(1)%int64(slowEvery) == 0
 				path := fastPath
 				if slow {
 					path = slowPath

@@ -100,6 +100,9 @@ func TestRunMixed(t *testing.T) {
 	if m.P50 <= 0 || m.P99 < m.P50 || m.SlowP99 <= 0 || m.ReqPerSec <= 0 {
 		t.Errorf("implausible figures %+v", m)
 	}
+	if m := RunMixed(addr, Load{Conns: 1, Duration: 50 * time.Millisecond}, 0, "/", "/slow"); m.Slow != 0 || m.Requests == 0 {
+		t.Errorf("slowEvery 0: %d slow of %d requests, want none slow", m.Slow, m.Requests)
+	}
 }
 
 func TestPercentile(t *testing.T) {

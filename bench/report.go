@@ -42,7 +42,7 @@ func describeMachine(e *Env, wrk string) Machine {
 		Wrk:        strings.SplitN(firstLine(wrk, "-v"), " [", 2)[0], // drop "[epoll] Copyright…"
 	}
 	if e.GunicornGo != "" {
-		m.GunicornGo = e.GunicornGo + " (" + firstLine(filepath.Join(e.Root, e.GunicornGo), "--version") + ")"
+		m.GunicornGo = e.GunicornGo + ", " + firstLine(filepath.Join(e.Root, e.GunicornGo), "--version")
 	}
 	if bin, err := exec.LookPath("uwsgi"); err == nil {
 		m.UWSGI = firstLine(bin, "--version")
