@@ -370,3 +370,20 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestGoalFigure: a figure that misses its goal never reads as the goal
+// itself, rounded.
+func TestGoalFigure(t *testing.T) {
+	c := Case{ID: "1", Title: "t", Metric: metricRPS, Refs: []Ref{{Group: "gunicorn"}, {Group: "gunicorn", Percent: true}},
+		Goals: []Goal{{What: "ratio", Group: "go", Ref: 0, AtLeast: 2.5}, {What: "kept", Group: "go", Ref: 1, AtLeast: 2.5}}}
+	rows := []Row{
+		{Name: "sync", Group: "gunicorn", Result: Result{ReqPerSec: 1000}},
+		{Name: "go", Group: "go", Result: Result{ReqPerSec: 2499.6}},
+	}
+	md := Report{Results: []CaseResult{{Case: c, Rows: rows}}}.Markdown()
+	for _, want := range []string{"| 1 | ratio | go | 2.4996× | ≥ 2.50× | no |", "| 1 | kept | go | 249.96% | ≥ 250% | no |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the goals table lacks %q:\n%s", want, md)
+		}
+	}
+}

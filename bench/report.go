@@ -111,9 +111,11 @@ func (rep Report) Markdown() string {
 		for _, g := range Judge(cr.Case, cr.Rows) {
 			figure, met := "not measured", "—"
 			if g.OK {
-				figure, met = goalFigure(cr.Case, g.Goal, g.Value), "no"
+				figure, met = goalFigure(cr.Case, g.Goal, g.Value, 2), "no"
 				if g.Met {
 					met = "yes"
+				} else if figure == goalFigure(cr.Case, g.Goal, g.Goal.AtLeast, 2) || figure == goalFigure(cr.Case, g.Goal, g.Goal.AtMost, 2) {
+					figure = goalFigure(cr.Case, g.Goal, g.Value, 4) // not "2.50×, ≥ 2.50×: no"
 				}
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", cr.Case.ID, g.Goal.What, cell(g.Row), figure, goalTarget(cr.Case, g.Goal), met)
@@ -126,22 +128,26 @@ func (rep Report) Markdown() string {
 	return b.String()
 }
 
-// goalFigure shows a goal's value: a ratio as its column does, or MiB.
-func goalFigure(c Case, g Goal, v float64) string {
+// goalFigure shows a goal's value as its column does, a ratio or MiB, to
+// digits decimals (a percentage or MiB to two fewer).
+func goalFigure(c Case, g Goal, v float64, digits int) string {
 	if g.Ref == refMasterRSS {
-		return fmt.Sprintf("%.0f MiB", v)
+		return fmt.Sprintf("%.*f MiB", digits-2, v)
 	}
-	return ratioText(c.Refs[g.Ref], v)
+	if c.Refs[g.Ref].Percent {
+		return fmt.Sprintf("%.*f%%", digits-2, v*100)
+	}
+	return fmt.Sprintf("%.*f×", digits, v)
 }
 
 // goalTarget shows a goal's bound.
 func goalTarget(c Case, g Goal) string {
 	var parts []string
 	if g.AtLeast != 0 {
-		parts = append(parts, "≥ "+goalFigure(c, g, g.AtLeast))
+		parts = append(parts, "≥ "+goalFigure(c, g, g.AtLeast, 2))
 	}
 	if g.AtMost != 0 {
-		parts = append(parts, "≤ "+goalFigure(c, g, g.AtMost))
+		parts = append(parts, "≤ "+goalFigure(c, g, g.AtMost, 2))
 	}
 	return strings.Join(parts, ", ")
 }
