@@ -68,10 +68,20 @@ define fuzz
 	done
 endef
 
+# `make bench` runs every case BENCH_ROUNDS times (each row its median round)
+# and writes bench/RESULTS.md; BENCH_FLAGS adds the harness's flags, e.g.
+# BENCH_FLAGS='-cases 1,2 -d 20s'. `make bench QUICK=1` is the harness's smoke
+# test, part of `make test`: every case for one second, the results checked
+# complete and written to QUICK_OUT (a temporary file, removed when the check
+# passes, unless named), never to bench/RESULTS.md.
+BENCH_ROUNDS ?= 3
+QUICK ?=
+QUICK_OUT ?=
+
 .PHONY: help build run test lint fuzz bench docs clean
 
 help: ## list the targets
-	@echo "usage: make TARGET [STAGE=N] [FUZZTIME=2500000x|2m] [BENCH_FLAGS='-d 8s -servers …']"
+	@echo "usage: make TARGET [STAGE=N] [FUZZTIME=2500000x|2m] [QUICK=1] [BENCH_FLAGS='-cases 1,2 -d 8s …']"
 	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 10
 
 build: ## build every stage's command into bin/
@@ -93,11 +103,14 @@ else
 	@echo "run: no stage command to run yet" >&2; exit 1
 endif
 
-test: build ## run the tests (STAGE=N for one stage), a short fuzz, then lint
+test: build ## run the tests (STAGE=N for one stage), the bench smoke test, a short fuzz, then lint
 ifeq ($(strip $(TEST_PKGS)),)
 	@echo "test: no module stage$(STAGE)-*" >&2; exit 1
 endif
 	$(GO) test $(TEST_FLAGS) $(TEST_PKGS)
+ifeq ($(STAGE),)
+	@$(MAKE) --no-print-directory bench QUICK=1
+endif
 	@$(call fuzz,$(FUZZTIME_SHORT))
 	@$(MAKE) --no-print-directory lint
 
@@ -112,8 +125,20 @@ lint: ## gofmt, go vet, the stages' layering, and staticcheck when installed
 fuzz: ## fuzz the HTTP parser for FUZZTIME inputs (default 2500000x, about 2m)
 	@$(call fuzz,$(FUZZTIME))
 
-bench: build ## compare stage 2, gunicorn and net/http with wrk; writes bench/RESULTS.md
-	$(GO) run ./bench -rounds 3 -out bench/RESULTS.md $(BENCH_FLAGS)
+bench: build ## gunicorn-go against gunicorn, uWSGI and net/http; writes bench/RESULTS.md (QUICK=1: smoke test)
+ifeq ($(QUICK),)
+	$(GO) run ./bench -rounds $(BENCH_ROUNDS) -out bench/RESULTS.md $(BENCH_FLAGS)
+else
+	@out="$(QUICK_OUT)"; [ -n "$$out" ] || out=$$(mktemp -t gunicorn-go-bench-XXXXXX.md); \
+	log=$$(mktemp -t gunicorn-go-bench-XXXXXX.log); \
+	echo "bench QUICK: every case for 1 s, a smoke test of the harness"; \
+	if $(GO) run ./bench -quick -out "$$out" $(BENCH_FLAGS) >/dev/null 2>"$$log"; then \
+	  tail -n 1 "$$log"; rm -f "$$log"; \
+	  if [ -z "$(QUICK_OUT)" ]; then rm -f "$$out"; else echo "bench QUICK: results in $$out"; fi; \
+	else \
+	  status=$$?; cat "$$log"; echo "bench QUICK failed (exit $$status); results in $$out, progress in $$log" >&2; exit $$status; \
+	fi
+endif
 
 docs: ## regenerate generated docs (docs/settings.md) with go generate
 	$(GO) generate $(PKGS)

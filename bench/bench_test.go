@@ -4,14 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"gunicorn-go/shared/proc"
 	"gunicorn-go/shared/testkit"
 )
 
@@ -37,6 +38,9 @@ func TestParseWrk(t *testing.T) {
 	}{
 		{"wrk-ok.txt", Result{Requests: 15807, ReqPerSec: 7866.52, P50: 7860 * time.Microsecond, P99: 11130 * time.Microsecond}},
 		{"wrk-errors.txt", Result{Requests: 24, ReqPerSec: 11.94, P50: 417 * time.Microsecond, P99: 9310 * time.Microsecond, SocketErrors: 16, Non2xx: 24}},
+		// A server that answers nothing (gunicorn sync behind slow clients):
+		// a figure of zero, not a parse error.
+		{"wrk-none.txt", Result{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -57,94 +61,304 @@ func TestParseWrk(t *testing.T) {
 	})
 }
 
-// TestMarkdown pins RESULTS.md's layout with a golden file: go test -update
-// rewrites it.
-func TestMarkdown(t *testing.T) {
-	m := Machine{Date: "2026-01-02 03:04 UTC", CPUs: 2, CPUModel: "Test CPU", Go: "go1.99", Gunicorn: "gunicorn (version 20.1.0)", Python: "Python 3.11.2", Wrk: "wrk 4.1.0"}
-	rows := []Row{
-		{Server: "stage2", Skipped: "bin/stage2 not built (make build)"},
-		{Server: "gunicorn-sync", Command: "gunicorn -w 1 hello:app", Body: []byte("hi"), Result: Result{ReqPerSec: 5000, P50: 7860 * time.Microsecond, P99: 11134 * time.Microsecond}, Rounds: []float64{5100, 4800, 5000}},
-		{Server: "gunicorn-gthread", Command: "gunicorn -k gthread hello:app", Err: errors.New("bench: server exited before listening:\nTraceback")},
-		{Server: "net/http", Command: "bench", Body: []byte("hi"), Result: Result{ReqPerSec: 25000.4, P50: 417 * time.Microsecond, P99: 2 * time.Millisecond, SocketErrors: 1, Non2xx: 2}},
+func TestLoadArgs(t *testing.T) {
+	l := Load{Threads: 2, Conns: 64, Duration: 8 * time.Second}
+	if got, want := strings.Join(l.Args("http://h/", ""), " "), "-t2 -c64 -d8s --latency http://h/"; got != want {
+		t.Errorf("Args = %q, want %q", got, want)
 	}
-	got := Markdown(m, Load{Threads: 2, Conns: 64, Duration: 8 * time.Second}, rows)
-	golden := filepath.Join("testdata", "results.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want := readFile(t, golden); got != want {
-		t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", golden, got)
+	l.Duration = 300 * time.Millisecond // wrk counts whole seconds, at least 1
+	if got, want := strings.Join(l.Args("http://h/", "post.lua"), " "), "-t2 -c64 -d1s --latency -s post.lua http://h/"; got != want {
+		t.Errorf("Args = %q, want %q", got, want)
 	}
 }
 
-// TestMedian: each server's row is its median round, with every round listed
-// in running order, and a failed round is not hidden by the others.
+// fakeResults gives every entry of cases a made-up measurement, so that the
+// report of the real cases can be pinned by a golden file: figures rise
+// with the entry's place, uWSGI is "not installed", one row fails.
+func fakeResults(cases []Case) []CaseResult {
+	var out []CaseResult
+	for _, c := range cases {
+		cr := CaseResult{Case: c}
+		for i, e := range c.Entries {
+			r := newRow(e)
+			r.Command = "cmd " + strings.ReplaceAll(e.Name, " ", "-")
+			r.Body = []byte("<html>Hello, world!</html>")
+			f := float64(i + 1)
+			switch {
+			case strings.HasPrefix(e.Name, "uWSGI"):
+				r.Command, r.Skipped = "", "uwsgi not installed (apt-get install "+uwsgiPackages+")"
+				cr.Rows = append(cr.Rows, r)
+				continue
+			case c.ID == "4b" && i == 1:
+				r.Err = errors.New("bench: server exited (exit status 1) during the run:\nTraceback | …")
+				cr.Rows = append(cr.Rows, r)
+				continue
+			case c.Kind == kindStartup:
+				r.Startup = time.Duration(f*250) * time.Millisecond
+				r.Rounds = []float64{r.Startup.Seconds(), r.Startup.Seconds() + 0.1}
+			default:
+				r.Result = Result{Requests: int64(f * 8000), ReqPerSec: f * 1000, P50: time.Duration(f) * time.Millisecond,
+					P99: time.Duration(10-f) * time.Millisecond, Non2xx: int64(i % 2), SocketErrors: int64(i % 3)}
+				r.Mem = proc.Memory{Leader: int64(i+1) * 10 << 20, Total: int64(i+1) * 35 << 20, Procs: i + 1}
+				r.Rounds = []float64{metricValue(c.Metric, r) * 0.9, metricValue(c.Metric, r)}
+				if e.Side.idle > 0 {
+					r.Notes = []string{"10000 of 10000 idle still open at the end"}
+				}
+			}
+			if e.Group == "gunicorn-go" {
+				r.Warnings = []string{"workers=2: stage 3 runs one worker; the arbiter arrives in stage 4"}
+			}
+			cr.Rows = append(cr.Rows, r)
+		}
+		out = append(out, cr)
+	}
+	return out
+}
+
+func metricValue(m metric, r Row) float64 { return m.value(r) }
+
+// TestMarkdown pins RESULTS.md's layout, the real cases' tables, ratios and
+// goals included, with a golden file: go test -update rewrites it.
+func TestMarkdown(t *testing.T) {
+	rep := Report{
+		Machine: Machine{Date: "2026-01-02 03:04 UTC", CPUs: 2, CPUModel: "Test CPU", Go: "go1.99",
+			GunicornGo: "bin/stage3, gunicorn-go (version 0.3.0, stage 3)", Gunicorn: "20.1.0", UWSGI: "not installed",
+			Python: "Python 3.11.2", Django: "3.2.25", Wrk: "wrk 4.1.0"},
+		Load:    Load{Threads: 2, Conns: 64, Duration: 8 * time.Second},
+		Rounds:  3,
+		Results: fakeResults(Cases(DefaultOptions)),
+	}
+	testkit.Golden(t, filepath.Join("testdata", "results.golden"), rep.Markdown(), *update)
+
+	rep.Quick = true
+	if md := rep.Markdown(); !strings.Contains(md, "**QUICK run**") {
+		t.Error("a QUICK report does not say its figures mean nothing")
+	}
+}
+
+func TestRatio(t *testing.T) {
+	row := func(name, group string, rps float64) Row {
+		return Row{Name: name, Group: group, Result: Result{ReqPerSec: rps, P99: time.Duration(rps) * time.Millisecond}}
+	}
+	sync, gthread := row("sync", "gunicorn", 4000), row("gthread", "gunicorn", 5000)
+	failed := row("broken", "gunicorn", 9000)
+	failed.Err = errors.New("boom")
+	goRow := row("go", "gunicorn-go", 10000)
+	kept := row("go + idle", "go + idle", 9000)
+	kept.Base = "go"
+	zero := row("zero", "zero", 0)
+	orphan := row("orphan", "orphan", 100)
+	orphan.Base = "nobody"
+	rows := []Row{sync, gthread, failed, goRow, kept, zero, orphan}
+
+	vsGunicorn := Ref{Label: "× best gunicorn", Group: "gunicorn"}
+	own := Ref{Label: "kept"}
+	tests := []struct {
+		name   string
+		ref    Ref
+		r      Row
+		m      metric
+		want   float64
+		wantOK bool
+	}{
+		{"divides by the group's best, not a failed row", vsGunicorn, goRow, metricRPS, 2, true},
+		{"the best itself is 1", vsGunicorn, gthread, metricRPS, 1, true},
+		{"below the best", vsGunicorn, sync, metricRPS, 0.8, true},
+		{"lower is better for latency: the best is the lowest", vsGunicorn, goRow, metricP99, 2.5, true},
+		{"own base", own, kept, metricRPS, 0.9, true},
+		{"no base of its own", own, goRow, metricRPS, 0, false},
+		{"base row missing", own, orphan, metricRPS, 0, false},
+		{"a failed row has no ratio", vsGunicorn, failed, metricRPS, 0, false},
+		{"a reference of zero divides nothing", Ref{Group: "zero"}, goRow, metricRPS, 0, false},
+		{"a group with no row", Ref{Group: "nginx"}, goRow, metricRPS, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Ratio(rows, tt.ref, tt.r, tt.m)
+			if ok != tt.wantOK || math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("Ratio = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestJudge(t *testing.T) {
+	c := Case{
+		Metric: metricRPS,
+		Refs:   []Ref{{Group: "gunicorn"}},
+		Goals: []Goal{
+			{What: "at least 2x", Group: "gunicorn-go", Ref: 0, AtLeast: 2},
+			{What: "at least 3x", Group: "gunicorn-go", Ref: 0, AtLeast: 3},
+			{What: "RSS at most 128 MiB", Group: "gunicorn-go", Ref: refMasterRSS, AtMost: 128},
+			{What: "nothing to judge", Group: "nginx", Ref: 0, AtLeast: 1},
+		},
+	}
+	rows := []Row{
+		{Name: "sync", Group: "gunicorn", Result: Result{ReqPerSec: 1000}},
+		{Name: "go t1", Group: "gunicorn-go", Result: Result{ReqPerSec: 2000}, Mem: proc.Memory{Leader: 200 << 20}},
+		{Name: "go t4", Group: "gunicorn-go", Result: Result{ReqPerSec: 2500}, Mem: proc.Memory{Leader: 100 << 20}},
+	}
+	got := Judge(c, rows)
+	want := []struct {
+		row   string
+		value float64
+		met   bool
+		ok    bool
+	}{{"go t4", 2.5, true, true}, {"go t4", 2.5, false, true}, {"go t4", 100, true, true}, {"", 0, false, false}}
+	for i, w := range want {
+		g := got[i]
+		if g.Row != w.row || g.Value != w.value || g.Met != w.met || g.OK != w.ok {
+			t.Errorf("goal %q: got row %q value %v met %v ok %v; want %q %v %v %v",
+				g.Goal.What, g.Row, g.Value, g.Met, g.OK, w.row, w.value, w.met, w.ok)
+		}
+	}
+}
+
+// TestMedian: each row is its median round, with every round listed in
+// running order; of two the worse; a failed round is not hidden.
 func TestMedian(t *testing.T) {
-	round := func(rps float64) Row { return Row{Server: "s", Result: Result{ReqPerSec: rps}} }
-	m := median([]Row{round(300), round(100), round(200)})
+	round := func(rps float64, p99 time.Duration) Row {
+		return Row{Name: "s", Result: Result{ReqPerSec: rps, P99: p99}}
+	}
+	m := median([]Row{round(300, 0), round(100, 0), round(200, 0)}, metricRPS)
 	if m.Result.ReqPerSec != 200 || !slices.Equal(m.Rounds, []float64{300, 100, 200}) {
 		t.Errorf("median of 300, 100, 200 = %v with rounds %v, want 200 with 300, 100, 200", m.Result.ReqPerSec, m.Rounds)
 	}
-	if m := median([]Row{round(100), round(200)}); m.Result.ReqPerSec != 100 {
-		t.Errorf("median of two rounds = %v, want the lower, 100", m.Result.ReqPerSec)
+	if m := median([]Row{round(100, 0), round(200, 0)}, metricRPS); m.Result.ReqPerSec != 100 {
+		t.Errorf("median of two rounds = %v req/s, want the lower, 100", m.Result.ReqPerSec)
 	}
-	failed := Row{Server: "s", Err: errors.New("boom")}
-	if m := median([]Row{round(100), failed, round(200)}); m.Err == nil {
+	if m := median([]Row{round(0, 2*time.Millisecond), round(0, 5*time.Millisecond)}, metricP99); m.Result.P99 != 5*time.Millisecond {
+		t.Errorf("median p99 of two rounds = %v, want the higher, 5ms", m.Result.P99)
+	}
+	failed := Row{Name: "s", Err: errors.New("boom")}
+	if m := median([]Row{round(100, 0), failed, round(200, 0)}, metricRPS); m.Err == nil {
 		t.Error("a failed round was hidden by the others")
 	}
 }
 
-func TestLookupServer(t *testing.T) {
-	if _, err := lookupServer("nginx"); !errors.Is(err, errUnknownServer) {
-		t.Errorf("lookupServer(nginx) error = %v, want errUnknownServer", err)
+func TestSelectCases(t *testing.T) {
+	all := Cases(DefaultOptions)
+	ids := func(cs []Case) string {
+		var s []string
+		for _, c := range cs {
+			s = append(s, c.ID)
+		}
+		return strings.Join(s, ",")
 	}
-	_, skip := stageCommand("stage2")(t.TempDir())
-	if !strings.Contains(skip, "bin/stage2 not built") {
-		t.Errorf("stage2 in an empty root: skip = %q, want it to say bin/stage2 is not built", skip)
+	if got := ids(all); got != "1,2,3,4a,4b,5,6,7,8" {
+		t.Errorf("the cases are %s, want 1,2,3,4a,4b,5,6,7,8", got)
+	}
+	for spec, want := range map[string]string{"": "1,2,3,4a,4b,5,6,7,8", "1,2": "1,2", "4": "4a,4b", "8, 4b": "8,4b"} {
+		got, err := SelectCases(all, spec)
+		if err != nil || ids(got) != want {
+			t.Errorf("SelectCases(%q) = %s, %v; want %s", spec, ids(got), err, want)
+		}
+	}
+	if _, err := SelectCases(all, "9"); !errors.Is(err, errUnknownCase) {
+		t.Errorf("SelectCases(9) error = %v, want errUnknownCase", err)
+	}
+	for _, c := range all {
+		names := map[string]bool{}
+		for _, e := range c.Entries {
+			if names[e.Name] {
+				t.Errorf("case %s: two rows named %q", c.ID, e.Name)
+			}
+			names[e.Name] = true
+		}
+		for _, e := range c.Entries {
+			if e.Base != "" && !names[e.Base] {
+				t.Errorf("case %s: %s's base %q is no row", c.ID, e.Name, e.Base)
+			}
+		}
 	}
 }
 
-// TestRun benchmarks net/http and gunicorn's sync worker for a second each:
-// wrk's real output parses, both serve the same bytes, and no process of
-// either is left afterwards.
-func TestRun(t *testing.T) {
-	wrk := testkit.RequireTool(t, "wrk", "wrk")
-	testkit.RequireTool(t, "gunicorn", "gunicorn")
-	root := testkit.RepoRoot(t)
-	cfg := Config{
-		Root:    root,
-		Wrk:     wrk,
-		Load:    Load{Threads: 1, Conns: 4, Duration: time.Second},
-		Servers: []string{"net/http", "gunicorn-sync"},
+// TestFindGunicornGo: bin/gunicorn-go wins, else the highest stage from 3.
+func TestFindGunicornGo(t *testing.T) {
+	tests := []struct {
+		bins []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"stage1", "stage2"}, ""},
+		{[]string{"stage2", "stage3"}, "bin/stage3"},
+		{[]string{"stage3", "stage4", "stage10", "stage9x"}, "bin/stage10"},
+		{[]string{"stage3", "gunicorn-go"}, "bin/gunicorn-go"},
 	}
-	var progress testkit.Buffer
-	rows, err := Run(cfg, &progress)
+	for _, tt := range tests {
+		root := t.TempDir()
+		if err := os.Mkdir(filepath.Join(root, "bin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range tt.bins {
+			if err := os.WriteFile(filepath.Join(root, "bin", b), nil, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := findGunicornGo(root); got != tt.want {
+			t.Errorf("bin/ holding %v: findGunicornGo = %q, want %q", tt.bins, got, tt.want)
+		}
+	}
+}
+
+func TestCheckResults(t *testing.T) {
+	cases, err := SelectCases(Cases(DefaultOptions), "1,3")
 	if err != nil {
-		t.Fatalf("Run: %v", err)
+		t.Fatal(err)
 	}
-	if len(rows) != 2 {
-		t.Fatalf("Run returned %d rows, want 2", len(rows))
-	}
-	for _, r := range rows {
-		if !r.ok() {
-			t.Fatalf("%s: skipped %q, error %v\nprogress:\n%s", r.Server, r.Skipped, r.Err, progress.String())
-		}
-		if r.Result.Requests == 0 || r.Result.ReqPerSec <= 0 || r.Result.P50 <= 0 || r.Result.P99 < r.Result.P50 {
-			t.Errorf("%s: implausible result %+v", r.Server, r.Result)
-		}
-		if r.Result.Errors() != 0 {
-			t.Errorf("%s: %d errors, want none", r.Server, r.Result.Errors())
-		}
-		// Signal 0 probes without signalling: ESRCH means no such process.
-		if err := syscall.Kill(-r.Pid, 0); !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("%s: process group %d still has processes after Run (kill -0: %v)", r.Server, r.Pid, err)
-			syscall.Kill(-r.Pid, syscall.SIGKILL) // leave nothing behind even so
+	results := fakeResults(cases)
+	path := filepath.Join(t.TempDir(), "RESULTS.md")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if string(rows[0].Body) != string(rows[1].Body) {
-		t.Errorf("net/http answers %q, gunicorn with hello.py %q: helloBody must match hello.py", rows[0].Body, rows[1].Body)
+	md := Report{Results: results}.Markdown()
+	write(md)
+	if err := CheckResults(results, path); err != nil {
+		t.Errorf("CheckResults of a complete run: %v", err)
+	}
+
+	write(strings.Replace(md, "## 3. Go app", "## 3. Something else", 1))
+	if err := CheckResults(results, path); !errors.Is(err, errIncomplete) {
+		t.Errorf("CheckResults without case 3's section = %v, want errIncomplete", err)
+	}
+	write(md)
+	results[1].Rows[0].Err = errors.New("boom")
+	if err := CheckResults(results, path); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("CheckResults with a failed row = %v, want it named", err)
+	}
+	results[1].Rows = results[1].Rows[:1]
+	if err := CheckResults(results, path); !errors.Is(err, errIncomplete) {
+		t.Errorf("CheckResults with a row missing = %v, want errIncomplete", err)
+	}
+}
+
+// TestFDLimitInherited: the raised limit reaches the servers the harness
+// starts.
+func TestFDLimitInherited(t *testing.T) {
+	limit, err := raiseFDLimit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, code := testkit.Run(t, 10*time.Second, "", "sh", "-c", "ulimit -n")
+	if code != 0 || strings.TrimSpace(out) != fmt.Sprint(limit) {
+		t.Errorf("a child's ulimit -n = %q (exit %d), want %d", out, code, limit)
+	}
+	if why := fdShortage(int(limit) + 1); !strings.Contains(why, "ulimit -Hn") {
+		t.Errorf("fdShortage above the limit = %q, want it to say how to raise it", why)
+	}
+	if why := fdShortage(16); why != "" {
+		t.Errorf("fdShortage(16) = %q, want none", why)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	log := "[2026-12-01 19:45:33 +0000] [14096] [WARNING] workers=2: stage 3 runs one worker\n" +
+		"[2026-12-01 19:45:33 +0000] [14096] [INFO] Starting gunicorn-go 0.3.0\n" +
+		"[2026-12-01 19:45:34 +0000] [14097] [WARNING] workers=2: stage 3 runs one worker\n"
+	if got := warnings(log); !slices.Equal(got, []string{"workers=2: stage 3 runs one worker"}) {
+		t.Errorf("warnings = %q, want the one message once", got)
 	}
 }
 
@@ -155,4 +369,21 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestGoalFigure: a figure that misses its goal never reads as the goal
+// itself, rounded.
+func TestGoalFigure(t *testing.T) {
+	c := Case{ID: "1", Title: "t", Metric: metricRPS, Refs: []Ref{{Group: "gunicorn"}, {Group: "gunicorn", Percent: true}},
+		Goals: []Goal{{What: "ratio", Group: "go", Ref: 0, AtLeast: 2.5}, {What: "kept", Group: "go", Ref: 1, AtLeast: 2.5}}}
+	rows := []Row{
+		{Name: "sync", Group: "gunicorn", Result: Result{ReqPerSec: 1000}},
+		{Name: "go", Group: "go", Result: Result{ReqPerSec: 2499.6}},
+	}
+	md := Report{Results: []CaseResult{{Case: c, Rows: rows}}}.Markdown()
+	for _, want := range []string{"| 1 | ratio | go | 2.4996× | ≥ 2.50× | no |", "| 1 | kept | go | 249.96% | ≥ 250% | no |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the goals table lacks %q:\n%s", want, md)
+		}
+	}
 }

@@ -1,27 +1,32 @@
 // Command bench measures gunicorn-go against the servers it is meant to
-// replace and the one it is built on, on the same machine and the same app,
-// so a claim like "stage 2 is twice gunicorn's sync worker" is a number
-// anyone can reproduce with `make bench`.
+// replace (gunicorn's sync and gthread workers, uWSGI) and the one it is
+// built on (Go's net/http), on the same machine, the same app and the same
+// load, so that a claim like "2.5× gunicorn" is a number anyone can
+// reproduce with `make bench`.
 //
-// One run starts each server in turn on a free 127.0.0.1 port, waits until
-// it answers GET / with 200, drives it with wrk, then stops it and its whole
-// process group before the next one starts, so the servers never compete for
-// the two cores with each other (only with wrk):
+// The issue's eight cases (bench/README.md lists them) each name their
+// servers. In a case, each server in turn is started on a free 127.0.0.1
+// port, polled until it answers 200, driven by wrk (or, where wrk cannot
+// measure what the case asks, by the harness's own Go load generator),
+// measured (its process tree's memory, from /proc) and stopped with every
+// process it started, before the next one starts: the servers never compete
+// for the two cores with each other, only with the load generator. The
+// whole list runs -rounds times, interleaved, and each row is its server's
+// median round.
 //
-//   - stage2: bin/stage2 serving shared/examples/hello.py
-//   - gunicorn-sync: gunicorn -w 1 (the sync worker) on the same app
-//   - gunicorn-gthread: gunicorn -w 1 -k gthread --threads 4
-//   - net/http: Go's own server answering the same bytes, the ceiling a Go
-//     server that calls no Python can reach. It runs as a child process (this
-//     binary again, selected by an environment variable) so it is measured
-//     like the others, in a process of its own.
+// gunicorn-go is the highest stage built: bin/gunicorn-go, else the highest
+// bin/stageN from stage 3 up. The net/http contender is this binary again,
+// selected by an environment variable, so that it is measured like the
+// others, in a process of its own.
 //
-// It prints a table and writes it with the machine's details to
+// It prints the results and writes them with the machine's details to
 // bench/RESULTS.md:
 //
-//	go run ./bench -d 8s -c 64 -t 2 -servers stage2,gunicorn-sync
+//	go run ./bench -rounds 3                  # every case, as `make bench`
+//	go run ./bench -cases 1,2 -d 20s -c 128   # two cases, a longer, harder load
+//	go run ./bench -quick -out /tmp/r.md      # the smoke test of `make test`
 //
-// A server whose binary is missing (bin/stage2 before `make build`, gunicorn
-// not installed) gets a "skipped" row; one that fails to start or serve gets
-// a "failed" row and makes the exit status 1.
+// A server whose program or package is missing (uWSGI, Django) gets a
+// "skipped" row naming the Debian package; one that fails to start or serve
+// gets a "failed" row and makes the exit status 1.
 package main

@@ -2,36 +2,52 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 )
 
-// Machine describes where the numbers were taken: they mean little without it.
+// Machine describes where and with what the figures were taken: they mean
+// little without it.
 type Machine struct {
-	Date     string
-	CPUs     int
-	CPUModel string
-	Go       string
-	Gunicorn string
-	Python   string
-	Wrk      string
+	Date       string
+	CPUs       int
+	CPUModel   string
+	Go         string
+	GunicornGo string // its binary and version
+	Gunicorn   string
+	UWSGI      string
+	Python     string
+	Django     string
+	Wrk        string
 }
 
 // describeMachine gathers Machine; what it cannot learn it says so.
-func describeMachine(wrk string) Machine {
-	return Machine{
-		Date:     time.Now().UTC().Format("2006-01-02 15:04 UTC"),
-		CPUs:     runtime.NumCPU(),
-		CPUModel: cpuModel(),
-		Go:       runtime.Version(),
-		Gunicorn: firstLine("gunicorn", "--version"),
-		Python:   firstLine("/usr/bin/python3", "--version"),
-		Wrk:      strings.SplitN(firstLine(wrk, "-v"), " [", 2)[0], // drop "[epoll] Copyright…"
+func describeMachine(e *Env, wrk string) Machine {
+	m := Machine{
+		Date:       time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		CPUs:       runtime.NumCPU(),
+		CPUModel:   cpuModel(),
+		Go:         runtime.Version(),
+		GunicornGo: "not built",
+		Gunicorn:   firstLine(e.Python, "-c", "import gunicorn; print(gunicorn.__version__)"),
+		UWSGI:      "not installed",
+		Python:     firstLine(e.Python, "--version"),
+		Django:     firstLine(e.Python, "-c", "import django; print(django.__version__)"),
+		Wrk:        strings.SplitN(firstLine(wrk, "-v"), " [", 2)[0], // drop "[epoll] Copyright…"
 	}
+	if e.GunicornGo != "" {
+		m.GunicornGo = e.GunicornGo + ", " + firstLine(filepath.Join(e.Root, e.GunicornGo), "--version")
+	}
+	if bin, err := exec.LookPath("uwsgi"); err == nil {
+		m.UWSGI = firstLine(bin, "--version")
+	}
+	return m
 }
 
 // firstLine returns the first line a command prints, or why there is none.
@@ -39,7 +55,7 @@ func describeMachine(wrk string) Machine {
 func firstLine(name string, args ...string) string {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	if line == "" && err != nil {
+	if err != nil && (line == "" || strings.Contains(line, "Error")) {
 		return "unknown (" + err.Error() + ")"
 	}
 	return line
@@ -59,77 +75,234 @@ func cpuModel() string {
 	return "unknown"
 }
 
-// Table renders rows as a Markdown table. The last column divides each
-// server's requests/s by the faster of the gunicorn runs: the number this
-// project exists to raise.
-func Table(rows []Row) string {
-	var base float64
-	for _, r := range rows {
-		if r.ok() && strings.HasPrefix(r.Server, "gunicorn-") {
-			base = max(base, r.Result.ReqPerSec)
+// Report is everything RESULTS.md says.
+type Report struct {
+	Machine Machine
+	Load    Load
+	Rounds  int
+	Quick   bool // one-second runs: a smoke test, not figures
+	Results []CaseResult
+}
+
+// Markdown renders RESULTS.md.
+func (rep Report) Markdown() string {
+	var b strings.Builder
+	m := rep.Machine
+	b.WriteString("# Benchmark results\n\n")
+	b.WriteString("Written by `make bench` (bench/); do not edit by hand. bench/README.md says how the\n")
+	b.WriteString("figures are taken. Every server runs alone on 127.0.0.1, and the load generator on\n")
+	b.WriteString("the same machine, so it takes CPU from the server.\n\n")
+	if rep.Quick {
+		b.WriteString("**QUICK run** (`make bench QUICK=1`): one-second runs that smoke-test the harness;\n")
+		b.WriteString("their figures mean nothing.\n\n")
+	}
+	fmt.Fprintf(&b, "- date: %s\n", m.Date)
+	fmt.Fprintf(&b, "- machine: %d CPUs, %s\n", m.CPUs, m.CPUModel)
+	fmt.Fprintf(&b, "- gunicorn-go: %s; %s\n", m.GunicornGo, m.Go)
+	fmt.Fprintf(&b, "- gunicorn %s; uWSGI %s; %s; Django %s\n", m.Gunicorn, m.UWSGI, m.Python, m.Django)
+	fmt.Fprintf(&b, "- load: `wrk %s` (%s); %d %s per case, each row its median round\n\n",
+		strings.Join(rep.Load.Args("URL", "")[:4], " "), m.Wrk, max(rep.Rounds, 1), plural(max(rep.Rounds, 1), "round", "rounds"))
+
+	b.WriteString("## Goals\n\n")
+	b.WriteString("The issue's targets for gunicorn-go, each judged on its best row.\n\n")
+	b.WriteString("| case | goal | gunicorn-go's row | figure | target | met |\n")
+	b.WriteString("|---|---|---|--:|--:|---|\n")
+	for _, cr := range rep.Results {
+		for _, g := range Judge(cr.Case, cr.Rows) {
+			figure, met := "not measured", "—"
+			if g.OK {
+				figure, met = goalFigure(cr.Case, g.Goal, g.Value, 2), "no"
+				if g.Met {
+					met = "yes"
+				} else if figure == goalFigure(cr.Case, g.Goal, g.Goal.AtLeast, 2) || figure == goalFigure(cr.Case, g.Goal, g.Goal.AtMost, 2) {
+					figure = goalFigure(cr.Case, g.Goal, g.Value, 4) // not "2.50×, ≥ 2.50×: no"
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", cr.Case.ID, g.Goal.What, cell(g.Row), figure, goalTarget(cr.Case, g.Goal), met)
 		}
 	}
+	for _, cr := range rep.Results {
+		b.WriteString("\n")
+		b.WriteString(caseSection(cr))
+	}
+	return b.String()
+}
+
+// goalFigure shows a goal's value as its column does, a ratio or MiB, to
+// digits decimals (a percentage or MiB to two fewer).
+func goalFigure(c Case, g Goal, v float64, digits int) string {
+	if g.Ref == refMasterRSS {
+		return fmt.Sprintf("%.*f MiB", digits-2, v)
+	}
+	if c.Refs[g.Ref].Percent {
+		return fmt.Sprintf("%.*f%%", digits-2, v*100)
+	}
+	return fmt.Sprintf("%.*f×", digits, v)
+}
+
+// goalTarget shows a goal's bound.
+func goalTarget(c Case, g Goal) string {
+	var parts []string
+	if g.AtLeast != 0 {
+		parts = append(parts, "≥ "+goalFigure(c, g, g.AtLeast, 2))
+	}
+	if g.AtMost != 0 {
+		parts = append(parts, "≤ "+goalFigure(c, g, g.AtMost, 2))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ratioText shows a ratio of column ref: "2.50×", or "93%".
+func ratioText(ref Ref, v float64) string {
+	if ref.Percent {
+		return fmt.Sprintf("%.0f%%", v*100)
+	}
+	return fmt.Sprintf("%.2f×", v)
+}
+
+// caseSection renders one case: its heading, what it measures, its table,
+// what the servers warned about and how each was started.
+func caseSection(cr CaseResult) string {
+	c := cr.Case
 	var b strings.Builder
-	b.WriteString("| server | req/s | p50 | p99 | errors | vs best gunicorn | req/s by round |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|\n")
-	for _, r := range rows {
-		switch {
-		case r.Skipped != "":
-			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | |\n", r.Server, r.Skipped)
-		case r.Err != nil:
-			msg, _, _ := strings.Cut(r.Err.Error(), "\n")
-			fmt.Fprintf(&b, "| %s | failed: %s | | | | | |\n", r.Server, strings.ReplaceAll(msg, "|", `\|`))
-		default:
-			res := r.Result
-			ratio := "n/a"
-			if base > 0 {
-				ratio = fmt.Sprintf("%.2fx", res.ReqPerSec/base)
-			}
-			errs := "0"
-			if res.Errors() > 0 {
-				errs = fmt.Sprintf("%d (socket %d, non-2xx/3xx %d)", res.Errors(), res.SocketErrors, res.Non2xx)
-			}
-			rounds := make([]string, len(r.Rounds))
-			for i, v := range r.Rounds {
-				rounds[i] = fmt.Sprintf("%.0f", v)
-			}
-			fmt.Fprintf(&b, "| %s | %.0f | %v | %v | %s | %s | %s |\n",
-				r.Server, res.ReqPerSec, latency(res.P50), latency(res.P99), errs, ratio, strings.Join(rounds, ", "))
+	fmt.Fprintf(&b, "## %s. %s\n\n%s\n\n", c.ID, c.Title, c.About)
+	b.WriteString(Table(cr))
+	if note := bodyNote(cr.Rows); note != "" {
+		b.WriteString("\n" + note + "\n")
+	}
+	if w := warningList(cr.Rows); w != "" {
+		b.WriteString("\nThe servers warned:\n\n" + w)
+	}
+	b.WriteString("\nCommands (PORT: a free port, new for every start):\n\n")
+	for _, r := range cr.Rows {
+		if r.Command != "" {
+			fmt.Fprintf(&b, "- %s: `%s`\n", r.Name, r.Command)
 		}
 	}
 	return b.String()
+}
+
+// column is one column of a case's table.
+type column struct {
+	head  string
+	right bool // numbers are right-aligned
+	cell  func(r Row) string
+}
+
+// columns returns the columns of case c's table.
+func columns(c Case, rows []Row) []column {
+	var cols []column
+	if c.Kind == kindStartup {
+		cols = append(cols, column{"start-up", true, func(r Row) string { return r.Startup.Round(time.Millisecond).String() }})
+	} else {
+		lat := ""
+		if c.Kind == kindMixed {
+			lat = "fast "
+		}
+		cols = append(cols,
+			column{"req/s", true, func(r Row) string { return fmt.Sprintf("%.0f", r.Result.ReqPerSec) }},
+			column{lat + "p50", true, func(r Row) string { return latency(r.Result.P50).String() }},
+			column{lat + "p99", true, func(r Row) string { return latency(r.Result.P99).String() }},
+			column{"non-2xx", true, func(r Row) string { return fmt.Sprint(r.Result.Non2xx) }},
+			column{"socket errors", true, func(r Row) string { return fmt.Sprint(r.Result.SocketErrors) }},
+			column{"RSS, all (procs)", true, func(r Row) string { return fmt.Sprintf("%s (%d)", mib(r.Mem.Total), r.Mem.Procs) }},
+			column{"master RSS", true, func(r Row) string { return mib(r.Mem.Leader) }},
+		)
+	}
+	for _, ref := range c.Refs {
+		cols = append(cols, column{ref.Label, true, func(r Row) string {
+			if v, ok := Ratio(rows, ref, r, c.Metric); ok {
+				return ratioText(ref, v)
+			}
+			return ""
+		}})
+	}
+	byRound := map[metric]string{metricRPS: "req/s", metricP99: "fast p99", metricStartup: "start-up"}[c.Metric] + " by round"
+	cols = append(cols,
+		column{byRound, true, func(r Row) string {
+			vals := make([]string, len(r.Rounds))
+			for i, v := range r.Rounds {
+				vals[i] = figure(c.Metric, v)
+			}
+			return strings.Join(vals, ", ")
+		}},
+		column{"notes", false, func(r Row) string {
+			notes := r.Notes
+			if best, ok := bestOf(rows, r.Group, c.Metric); ok && best.Name == r.Name && groupSize(rows, r.Group) > 1 {
+				notes = append([]string{"best of " + r.Group}, notes...)
+			}
+			return strings.Join(notes, "; ")
+		}},
+	)
+	return cols
+}
+
+// Table renders a case's rows as a Markdown table. A row that was skipped or
+// failed says why in its first figure's cell.
+func Table(cr CaseResult) string {
+	cols := columns(cr.Case, cr.Rows)
+	var b strings.Builder
+	b.WriteString("| server |")
+	for _, c := range cols {
+		b.WriteString(" " + c.head + " |")
+	}
+	b.WriteString("\n|---|")
+	for _, c := range cols {
+		if c.right {
+			b.WriteString("--:|")
+		} else {
+			b.WriteString("---|")
+		}
+	}
+	b.WriteString("\n")
+	for _, r := range cr.Rows {
+		b.WriteString("| " + r.Name + " |")
+		if !r.ok() {
+			why := "skipped: " + r.Skipped
+			if r.Err != nil {
+				msg, _, _ := strings.Cut(r.Err.Error(), "\n")
+				why = "failed: " + msg
+			}
+			b.WriteString(" " + cell(why) + " |" + strings.Repeat(" |", len(cols)-1) + "\n")
+			continue
+		}
+		for _, c := range cols {
+			b.WriteString(" " + cell(c.cell(r)) + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// cell escapes a table cell's pipes.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// figure shows a value of metric m.
+func figure(m metric, v float64) string {
+	switch m {
+	case metricP99:
+		return latency(time.Duration(v * float64(time.Second))).String()
+	case metricStartup:
+		return time.Duration(v * float64(time.Second)).Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%.0f", v)
 }
 
 // latency shows d to 10µs, as wrk does.
 func latency(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
 
-// Markdown renders the whole of RESULTS.md.
-func Markdown(m Machine, load Load, rows []Row) string {
-	var b strings.Builder
-	b.WriteString("# Benchmark results\n\n")
-	b.WriteString("Written by `make bench` (bench/); do not edit by hand. Every server serves\n")
-	b.WriteString("`shared/examples/hello.py` (net/http the same bytes) on 127.0.0.1 and runs\n")
-	b.WriteString("alone; wrk runs on the same machine, so it takes CPU from the server.\n")
-	b.WriteString("The list runs in turn once per round; each row is the server's median round.\n\n")
-	fmt.Fprintf(&b, "- date: %s\n", m.Date)
-	fmt.Fprintf(&b, "- machine: %d CPUs, %s\n", m.CPUs, m.CPUModel)
-	fmt.Fprintf(&b, "- go: %s; gunicorn: %s; python: %s\n", m.Go, m.Gunicorn, m.Python)
-	fmt.Fprintf(&b, "- load: `wrk %s` (%s)\n\n", strings.Join(load.Args("http://127.0.0.1:PORT/"), " "), m.Wrk)
-	b.WriteString(Table(rows))
-	if note := bodyNote(rows); note != "" {
-		b.WriteString("\n" + note + "\n")
+// mib shows bytes in MiB.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	b.WriteString("\nHow each server was started (port 0: the kernel picks a free one):\n\n")
-	for _, r := range rows {
-		if r.Command != "" {
-			fmt.Fprintf(&b, "- %s: `%s`\n", r.Server, r.Command)
-		}
-	}
-	return b.String()
+	return many
 }
 
-// bodyNote warns when the servers did not all answer GET / alike, which
-// would make the comparison unfair.
+// bodyNote warns when the servers of a case did not all answer its GET
+// alike, which would make the comparison unfair.
 func bodyNote(rows []Row) string {
 	var first *Row
 	for i := range rows {
@@ -140,8 +313,72 @@ func bodyNote(rows []Row) string {
 		if first == nil {
 			first = r
 		} else if !bytes.Equal(first.Body, r.Body) {
-			return fmt.Sprintf("**Warning:** %s answered %q but %s answered %q.", first.Server, first.Body, r.Server, r.Body)
+			return fmt.Sprintf("**Warning:** %s answered %q but %s answered %q.", first.Name, abbrev(first.Body), r.Name, abbrev(r.Body))
 		}
 	}
 	return ""
+}
+
+// abbrev shortens a body for a note.
+func abbrev(b []byte) []byte {
+	if len(b) > 60 {
+		return append(b[:60:60], "…"...)
+	}
+	return b
+}
+
+// warningList lists the distinct warnings of a case's servers, each with
+// the rows that gave it.
+func warningList(rows []Row) string {
+	var msgs []string
+	who := map[string][]string{}
+	for _, r := range rows {
+		for _, w := range r.Warnings {
+			if _, seen := who[w]; !seen {
+				msgs = append(msgs, w)
+			}
+			who[w] = append(who[w], r.Name)
+		}
+	}
+	var b strings.Builder
+	for _, w := range msgs {
+		fmt.Fprintf(&b, "- %s: %s\n", strings.Join(who[w], ", "), w)
+	}
+	return b.String()
+}
+
+// errIncomplete: a RESULTS file lacks a case's section or a row's outcome.
+var errIncomplete = errors.New("bench: incomplete results")
+
+// CheckResults is the smoke test of `make bench QUICK=1`: every case has a
+// row per entry, each measured or skipped with a reason, and the file
+// written at path has every case's section and every row. It asserts
+// nothing about speed.
+func CheckResults(results []CaseResult, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read the results: %w", err)
+	}
+	text := string(b)
+	var errs []error
+	for _, cr := range results {
+		c := cr.Case
+		if !strings.Contains(text, fmt.Sprintf("\n## %s. %s\n", c.ID, c.Title)) {
+			errs = append(errs, fmt.Errorf("%w: %s has no section for case %s", errIncomplete, path, c.ID))
+		}
+		if len(cr.Rows) != len(c.Entries) {
+			errs = append(errs, fmt.Errorf("%w: case %s has %d rows for %d servers", errIncomplete, c.ID, len(cr.Rows), len(c.Entries)))
+		}
+		for _, r := range cr.Rows {
+			switch {
+			case r.Err != nil:
+				errs = append(errs, fmt.Errorf("case %s: %s failed: %w", c.ID, r.Name, r.Err))
+			case !r.ok() && strings.TrimSpace(r.Skipped) == "":
+				errs = append(errs, fmt.Errorf("%w: case %s: %s neither ran nor says why", errIncomplete, c.ID, r.Name))
+			case !strings.Contains(text, "\n| "+r.Name+" |"):
+				errs = append(errs, fmt.Errorf("%w: %s has no row %q in case %s", errIncomplete, path, r.Name, c.ID))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -22,14 +22,19 @@ type Load struct {
 	Duration time.Duration
 }
 
-// Args returns wrk's arguments for url.
-func (l Load) Args(url string) []string {
-	return []string{
+// Args returns wrk's arguments for url, with a Lua script unless script
+// is "".
+func (l Load) Args(url, script string) []string {
+	args := []string{
 		"-t" + strconv.Itoa(l.Threads),
 		"-c" + strconv.Itoa(l.Conns),
 		"-d" + wrkDuration(l.Duration),
-		"--latency", url,
+		"--latency",
 	}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	return append(args, url)
 }
 
 // wrkDuration writes d the way wrk reads it: whole seconds, at least 1.
@@ -104,12 +109,13 @@ func ParseWrk(out string) (Result, error) {
 	return r, nil
 }
 
-// RunWrk drives url with wrk and returns the parsed result.
-func RunWrk(wrk string, load Load, url string) (Result, error) {
+// RunWrk drives url with wrk (running script, unless "") and returns the
+// parsed result.
+func RunWrk(wrk string, load Load, url, script string) (Result, error) {
 	// wrk stops itself after the duration; the margin covers a hung server.
 	ctx, cancel := context.WithTimeout(context.Background(), load.Duration+30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, wrk, load.Args(url)...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, wrk, load.Args(url, script)...).CombinedOutput()
 	if err != nil {
 		return Result{}, fmt.Errorf("wrk %s: %w\n%s", url, err, out)
 	}

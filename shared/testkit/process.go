@@ -1,37 +1,23 @@
 package testkit
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"gunicorn-go/shared/proc"
 )
 
 // ProcState returns process pid's state letter from /proc ("R", "S", "T"
 // when stopped, "Z" for a zombie), or "" when there is no such process.
-func ProcState(pid int) string {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	// The state follows the command name in parentheses: "123 (python3) S ...".
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) == 0 {
-		return ""
-	}
-	return fields[0]
-}
+func ProcState(pid int) string { return proc.State(pid) }
 
 // Running reports whether process pid is alive: neither gone nor a zombie.
 // kill(pid, 0) cannot tell: it succeeds on a zombie, and an orphan killed in
 // a container whose PID 1 does not reap stays one.
-func Running(pid int) bool {
-	state := ProcState(pid)
-	return state != "" && state != "Z"
-}
+func Running(pid int) bool { return proc.Running(pid) }
 
 // WaitFor polls done until it is true, failing the test after timeout with
 // "waited in vain for what". The timeout only bounds a test gone wrong.

@@ -13,7 +13,6 @@ package testkit
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gunicorn-go/shared/proc"
 )
 
 // InCI reports whether the tests run under CI (CI=true), where a missing tool is
@@ -237,24 +238,7 @@ func Golden(t testing.TB, path, got string, update bool) {
 }
 
 // Buffer is a goroutine-safe bytes.Buffer that collects a process's output.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type Buffer = proc.Buffer
 
 // Proc is a server process started by Start.
 type Proc struct {
@@ -265,10 +249,8 @@ type Proc struct {
 	Stdout *Buffer
 	Stderr *Buffer
 
-	t        testing.TB
-	done     chan struct{}
-	waitErr  error
-	exitCode int
+	t testing.TB
+	p *proc.Proc
 }
 
 // StartOptions are optional settings for Start.
@@ -281,40 +263,25 @@ type StartOptions struct {
 // and waits for it. It does not wait for the server to listen: see WaitListening.
 func Start(t testing.TB, opts StartOptions, bin string, args ...string) *Proc {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = opts.Dir
-	if cmd.Dir == "" {
-		cmd.Dir = t.TempDir()
+	dir := opts.Dir
+	if dir == "" {
+		dir = t.TempDir()
 	}
-	cmd.Env = append(os.Environ(), opts.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &Proc{Cmd: cmd, Stdout: &Buffer{}, Stderr: &Buffer{}, t: t, done: make(chan struct{}), exitCode: -1}
-	cmd.Stdout = p.Stdout
-	cmd.Stderr = p.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("testkit: start %s: %v", bin, err)
+	stdout, stderr := &Buffer{}, &Buffer{}
+	p, err := proc.Start(proc.Options{Dir: dir, Env: opts.Env, Stdout: stdout, Stderr: stderr}, bin, args...)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
 	}
-	go func() {
-		p.waitErr = cmd.Wait()
-		if cmd.ProcessState != nil {
-			p.exitCode = cmd.ProcessState.ExitCode()
-		}
-		close(p.done)
-	}()
 	t.Cleanup(func() {
-		pid := cmd.Process.Pid
 		// The whole group: a server's children (workers, app runners) too.
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("testkit: pid %d did not exit after SIGKILL", pid)
+		if err := p.Kill(); err != nil {
+			t.Errorf("testkit: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("stderr of %s:\n%s", filepath.Base(bin), p.Stderr.String())
+			t.Logf("stderr of %s:\n%s", filepath.Base(bin), stderr.String())
 		}
 	})
-	return p
+	return &Proc{Cmd: p.Cmd, Stdout: stdout, Stderr: stderr, t: t, p: p}
 }
 
 // Pid returns the process id.
@@ -332,24 +299,15 @@ func (p *Proc) Signal(sig syscall.Signal) {
 // (-1 when killed by a signal). It fails the test on timeout.
 func (p *Proc) Wait(timeout time.Duration) int {
 	p.t.Helper()
-	select {
-	case <-p.done:
-		return p.exitCode
-	case <-time.After(timeout):
-		p.t.Fatalf("testkit: pid %d still running after %v\nstderr:\n%s", p.Pid(), timeout, p.Stderr.String())
-		return -1
+	code, err := p.p.Wait(timeout)
+	if err != nil {
+		p.t.Fatalf("testkit: %v\nstderr:\n%s", err, p.Stderr.String())
 	}
+	return code
 }
 
 // Exited reports whether the process has exited.
-func (p *Proc) Exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
+func (p *Proc) Exited() bool { return p.p.Exited() }
 
 // WaitLog waits up to timeout for substr to appear in the process's stderr (or
 // stdout) and returns the line holding it. It fails the test if the process
@@ -369,7 +327,7 @@ func (p *Proc) WaitLog(substr string, timeout time.Duration) string {
 			}
 		}
 		if p.Exited() {
-			p.t.Fatalf("testkit: process exited (code %d) before logging %q\nstderr:\n%s", p.exitCode, substr, p.Stderr.String())
+			p.t.Fatalf("testkit: process exited (code %d) before logging %q\nstderr:\n%s", p.p.ExitCode(), substr, p.Stderr.String())
 		}
 		if time.Now().After(deadline) {
 			p.t.Fatalf("testkit: no %q in the log after %v\nstderr:\n%s", substr, timeout, p.Stderr.String())
@@ -408,23 +366,17 @@ func (p *Proc) Lines(substr string) []string {
 // output and exit code. It is for short commands such as curl.
 func Run(t testing.TB, timeout time.Duration, dir string, name string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
 	var out Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("testkit: run %s: %v", name, err)
+	p, err := proc.Start(proc.Options{Dir: dir, Stdout: &out, Stderr: &out}, name, args...)
+	if err != nil {
+		t.Fatalf("testkit: run: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(timeout):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	code, err := p.Wait(timeout)
+	if err != nil {
+		if kerr := p.Kill(); kerr != nil {
+			t.Errorf("testkit: %v", kerr)
+		}
 		t.Fatalf("testkit: %s %v: still running after %v\n%s", name, args, timeout, out.String())
 	}
-	return out.String(), cmd.ProcessState.ExitCode()
+	return out.String(), code
 }
