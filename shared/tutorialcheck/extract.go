@@ -16,15 +16,36 @@ var (
 	ErrOutputBeforeCommand = errors.New("tutorialcheck: output before the first command")
 	// ErrTimeout: a command ran longer than its time allows.
 	ErrTimeout = errors.New("tutorialcheck: command timed out")
+	// ErrBadInfoString: a checked block's info string has a word after
+	// "console check" that is not needs=….
+	ErrBadInfoString = errors.New("tutorialcheck: unknown word in the info string")
+	// ErrTwoServers: a block starts more than one server.
+	ErrTwoServers = errors.New("tutorialcheck: a block starts one server at most")
+	// ErrNoServer: "kill … $!" or "wait $!" in a block that has started no server.
+	ErrNoServer = errors.New("tutorialcheck: no server started before this command")
+	// ErrServerNotStopped: a block starts a server and never stops it with
+	// "kill $!" or waits for it with "wait $!".
+	ErrServerNotStopped = errors.New("tutorialcheck: the server is never stopped (end with kill $!)")
+	// ErrNoStartUp: nothing under a command ending in "&": its start-up
+	// lines, up to "Listening at:" at least, must be shown, or "...".
+	ErrNoStartUp = errors.New(`tutorialcheck: show the server's start-up lines, or "..." in their place`)
+	// ErrServerExit: an "[exit N]" under a command ending in "&", whose
+	// status only "wait $!" can show.
+	ErrServerExit = errors.New(`tutorialcheck: a server's exit status belongs under "wait $!"`)
 )
 
-// InfoString is the info string that marks a fenced block as checked.
+// InfoString is the info string that marks a fenced block as checked. Words
+// may follow it: "needs=curl,python3-django" names what the block needs.
 const InfoString = "console check"
 
 // Block is one checked console block of a Markdown file.
 type Block struct {
 	Line     int // 1-based line of the opening fence
 	Commands []Command
+	// Needs lists the needs=… names of the info string, in order: tools or
+	// packages the block cannot run without. The caller decides what each
+	// means (TestTutorial skips the block without them, or fails under CI).
+	Needs []string
 }
 
 // Command is one command of a block and what it must print.
@@ -33,6 +54,56 @@ type Command struct {
 	Text     string   // the command as bash sees it; continuation lines kept
 	Want     []string // expected output lines; "..." matches any lines
 	WantExit int      // expected exit status, from a final "[exit N]" line
+	Kind     Kind     // what the checker does with it, read from Text
+}
+
+// Kind is what the checker does with a command.
+type Kind int
+
+// The kinds of command. All but Wait run with bash; Serve runs in the
+// background.
+const (
+	// Run: an ordinary command, run to its end.
+	Run Kind = iota
+	// Serve: a command ending in "&", a server started in the background.
+	Serve
+	// Kill: "kill [OPTIONS] $!", a signal to the server. The block's last
+	// Kill or Wait is where the server stops.
+	Kill
+	// Wait: "wait $!", which waits for the server to exit and has its status.
+	Wait
+)
+
+// kindOf reads a command's kind from its text.
+func kindOf(text string) Kind {
+	t := strings.TrimSpace(text)
+	fields := strings.Fields(t)
+	switch {
+	case strings.HasSuffix(t, "&") && !strings.HasSuffix(t, "&&"):
+		return Serve
+	case len(fields) == 2 && fields[0] == "wait" && fields[1] == "$!":
+		return Wait
+	case len(fields) >= 2 && fields[0] == "kill" && fields[len(fields)-1] == "$!":
+		return Kill
+	}
+	return Run
+}
+
+// parseInfo reports whether a fence's info string marks a checked block, and
+// returns the names its needs=… words list.
+func parseInfo(info string) (checked bool, needs []string, err error) {
+	words := strings.Fields(info)
+	if len(words) < 2 || words[0]+" "+words[1] != InfoString {
+		return false, nil, nil
+	}
+	for _, w := range words[2:] {
+		list, ok := strings.CutPrefix(w, "needs=")
+		if !ok || list == "" {
+			return true, nil, fmt.Errorf("%q: %w", w, ErrBadInfoString)
+		}
+		needs = append(needs, strings.Split(list, ",")...)
+	}
+	return true, needs, nil
 }
 
 // Extract returns the checked blocks of a Markdown document, in order. Other
@@ -53,8 +124,12 @@ func Extract(markdown string) ([]Block, error) {
 		if fence == "" {
 			if f, info, ok := openingFence(line); ok {
 				fence = f
-				if strings.Join(strings.Fields(info), " ") == InfoString {
-					cur = &Block{Line: lineNo}
+				checked, needs, err := parseInfo(info)
+				if err != nil {
+					return nil, fmt.Errorf("line %d: %w", lineNo, err)
+				}
+				if checked {
+					cur = &Block{Line: lineNo, Needs: needs}
 				}
 			}
 			continue
@@ -99,10 +174,26 @@ func Extract(markdown string) ([]Block, error) {
 	return blocks, nil
 }
 
-// finish normalises each command's expected output and reads its "[exit N]".
+// finish normalises each command's expected output, reads its "[exit N]"
+// and its kind, and checks that a server the block starts is stopped.
 func finish(b *Block) error {
+	server := -1 // index of the Serve command
+	stopped := false
 	for i := range b.Commands {
 		c := &b.Commands[i]
+		c.Kind = kindOf(c.Text)
+		switch c.Kind {
+		case Serve:
+			if server >= 0 {
+				return fmt.Errorf("line %d: %w (the first is at line %d)", c.Line, ErrTwoServers, b.Commands[server].Line)
+			}
+			server = i
+		case Kill, Wait:
+			if server < 0 {
+				return fmt.Errorf("line %d: %w", c.Line, ErrNoServer)
+			}
+			stopped = true
+		}
 		c.Want = normalize(c.Want)
 		if n := len(c.Want); n > 0 {
 			last := c.Want[n-1]
@@ -113,8 +204,17 @@ func finish(b *Block) error {
 				}
 				c.WantExit = code
 				c.Want = normalize(c.Want[:n-1])
+				if c.Kind == Serve {
+					return fmt.Errorf("line %d: %w", c.Line, ErrServerExit)
+				}
 			}
 		}
+		if c.Kind == Serve && len(c.Want) == 0 {
+			return fmt.Errorf("line %d: %w", c.Line, ErrNoStartUp)
+		}
+	}
+	if server >= 0 && !stopped {
+		return fmt.Errorf("line %d: %w", b.Commands[server].Line, ErrServerNotStopped)
 	}
 	return nil
 }

@@ -46,6 +46,24 @@ func TestExtract(t *testing.T) {
 			want: []Block{{Line: 4, Commands: []Command{{Line: 5, Text: "true", Want: []string{}}}}},
 		},
 		{
+			name: "needs",
+			doc:  md("```console check needs=curl,python3-django needs=nginx", "$ true", "```"),
+			want: []Block{{Line: 1, Needs: []string{"curl", "python3-django", "nginx"}, Commands: []Command{{Line: 2, Text: "true", Want: []string{}}}}},
+		},
+		{
+			name: "a server block's kinds of command",
+			doc: md("```console check", "$ srv -b 127.0.0.1:8000 &", "...", "$ curl x && true", "$ kill -HUP $!",
+				"$ kill $!", "$ wait $!", "[exit 1]", "$ echo a &&", "echo b", "a", "b", "```"),
+			want: []Block{{Line: 1, Commands: []Command{
+				{Line: 2, Text: "srv -b 127.0.0.1:8000 &", Want: []string{"..."}, Kind: Serve},
+				{Line: 4, Text: "curl x && true", Want: []string{}, Kind: Run},
+				{Line: 5, Text: "kill -HUP $!", Want: []string{}, Kind: Kill},
+				{Line: 6, Text: "kill $!", Want: []string{}, Kind: Kill},
+				{Line: 7, Text: "wait $!", Want: []string{}, WantExit: 1, Kind: Wait},
+				{Line: 9, Text: "echo a &&", Want: []string{"echo b", "a", "b"}, Kind: Run},
+			}}},
+		},
+		{
 			name: "a longer fence holds a shorter one",
 			doc:  md("````markdown", "```console check", "$ echo no", "```", "````"),
 			want: nil,
@@ -72,6 +90,14 @@ func TestExtractErrors(t *testing.T) {
 	}{
 		{"unclosed", md("```console check", "$ true"), ErrUnclosedBlock},
 		{"output first", md("```console check", "hello", "$ true", "```"), ErrOutputBeforeCommand},
+		{"unknown info word", md("```console check quick", "$ true", "```"), ErrBadInfoString},
+		{"empty needs", md("```console check needs=", "$ true", "```"), ErrBadInfoString},
+		{"two servers", md("```console check", "$ a &", "...", "$ b &", "...", "$ kill $!", "```"), ErrTwoServers},
+		{"kill before a server", md("```console check", "$ kill $!", "$ a &", "...", "```"), ErrNoServer},
+		{"wait without a server", md("```console check", "$ wait $!", "```"), ErrNoServer},
+		{"server never stopped", md("```console check", "$ a &", "...", "$ curl x", "```"), ErrServerNotStopped},
+		{"exit status under the server", md("```console check", "$ a &", "...", "[exit 1]", "$ kill $!", "```"), ErrServerExit},
+		{"no start-up lines", md("```console check", "$ a &", "$ kill $!", "```"), ErrNoStartUp},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,10 +27,7 @@ type Runner struct {
 // messages do not depend on the reader's locale. When the time runs out the
 // whole group is killed and the error wraps ErrTimeout.
 func (r Runner) Exec(command string) (output string, exit int, err error) {
-	timeout := r.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := r.timeout()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", command)
@@ -56,10 +54,14 @@ func (r Runner) Exec(command string) (output string, exit int, err error) {
 	return out.String(), 0, nil
 }
 
-// Check runs c and returns nil when its output matches c.Want and its exit
-// status is c.WantExit. Otherwise the error names the command's line and
-// holds a diff of the expected (-) and actual (+) output.
+// Check runs c, an ordinary command (Kind Run), and returns nil when its
+// output matches c.Want and its exit status is c.WantExit. Otherwise the
+// error names the command's line and holds a diff of the expected (-) and
+// actual (+) output. A block's other kinds of command need CheckBlock.
 func (r Runner) Check(c Command) error {
+	if c.Kind != Run {
+		return fmt.Errorf("line %d: $ %s: a server's command: check its whole block", c.Line, c.Text)
+	}
 	output, exit, err := r.Exec(c.Text)
 	if err != nil {
 		return fmt.Errorf("line %d: %w\noutput so far:\n%s", c.Line, err, output)
@@ -69,6 +71,12 @@ func (r Runner) Check(c Command) error {
 	if matched && exit == c.WantExit {
 		return nil
 	}
+	return mismatch(c, got, matched, exit, "")
+}
+
+// mismatch is the error for a command whose output or exit status is not
+// what the block says; note is added to the reasons.
+func mismatch(c Command, got []string, matched bool, exit int, note string) error {
 	var why []string
 	if !matched {
 		why = append(why, "output differs")
@@ -76,6 +84,139 @@ func (r Runner) Check(c Command) error {
 	if exit != c.WantExit {
 		why = append(why, fmt.Sprintf("exit status %d, want %d", exit, c.WantExit))
 	}
-	return fmt.Errorf("line %d: $ %s\n%s (-want +got):\n%s",
-		c.Line, c.Text, strings.Join(why, ", "), Diff(c.Want, got))
+	return fmt.Errorf("line %d: $ %s\n%s%s (-want +got):\n%s",
+		c.Line, c.Text, strings.Join(why, ", "), note, Diff(c.Want, got))
+}
+
+// CheckBlock checks b's commands in order and returns the first failure.
+//
+// A block without a server is its commands, each checked by Check. In a
+// block that starts one ("CMD &"), the checker also:
+//
+//   - gives each tutorial port (":8000" to ":8009") in the block's commands
+//     a free port, and shows output with the tutorial's ports again;
+//   - starts the server as a shell's background job, waits for its
+//     "Listening at: " line and for the start-up lines under the command
+//     (at least those up to that line);
+//   - replaces "$!" in later commands with the server's pid;
+//   - after each later command, reads the server's lines that the block
+//     shows after the command's own output, waiting for them to appear;
+//   - at the block's last "kill … $!" or "wait $!", waits for the server to
+//     exit, matches the rest of its output, checks its exit status (0, or
+//     what "wait $!" shows) and that it left no process running.
+//
+// A server still running when the block fails is killed, with its process group.
+func (r Runner) CheckBlock(b Block) error {
+	stop := -1 // the last Kill or Wait: where the server stops
+	for i, c := range b.Commands {
+		if c.Kind == Kill || c.Kind == Wait {
+			stop = i
+		}
+	}
+	if stop < 0 {
+		for _, c := range b.Commands {
+			if err := r.Check(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ports, err := freePorts(b)
+	if err != nil {
+		return fmt.Errorf("block at line %d: %w", b.Line, err)
+	}
+	var srv *server
+	defer func() {
+		if srv != nil && srv.running {
+			srv.kill()
+		}
+	}()
+	for i, c := range b.Commands {
+		if err := r.checkWithServer(c, &srv, ports, i == stop); err != nil {
+			return fmt.Errorf("%w%s", err, ports.describe())
+		}
+	}
+	return nil
+}
+
+// checkWithServer checks one command of a block that starts a server; *srv
+// is the server, nil until the Serve command starts it. last is set for the
+// block's last Kill or Wait.
+func (r Runner) checkWithServer(c Command, srv **server, ports ports, last bool) error {
+	timeout := r.timeout()
+	s := *srv
+	if c.Kind == Serve {
+		var err error
+		if s, err = startServer(c.Text, r.Dir, ports, timeout); err != nil {
+			return fmt.Errorf("line %d: $ %s\n%w", c.Line, c.Text, err)
+		}
+		*srv = s
+		if err := s.waitListening(timeout); err != nil {
+			return fmt.Errorf("line %d: $ %s\n%w", c.Line, c.Text, err)
+		}
+		// The start-up lines are at least those up to "Listening at:", so
+		// that a "..." in their place stands for them all.
+		if got, ok := s.await(nil, c.Want, s.startLines(), timeout); !ok {
+			return mismatch(c, got, false, 0, " in the server's start-up lines")
+		}
+		return nil
+	}
+
+	text := ports.forward(c.Text)
+	if s != nil {
+		text = strings.ReplaceAll(text, "$!", strconv.Itoa(s.pid))
+	}
+	var head []string // the command's own output
+	exit := 0
+	if c.Kind != Wait {
+		output, code, err := r.Exec(text)
+		output = ports.backward(output)
+		if err != nil {
+			return fmt.Errorf("line %d: %w\noutput so far:\n%s", c.Line, err, output)
+		}
+		head, exit = Lines(output), code
+	}
+	switch {
+	case s == nil || !s.running:
+		// Before the server starts, or after it stopped: only its own output.
+		matched := Match(c.Want, head)
+		if !matched || exit != c.WantExit {
+			return mismatch(c, head, matched, exit, "")
+		}
+		return nil
+	case c.Kind != Wait && !last:
+		// While the server runs: the command's lines, then any of the server's.
+		got, ok := s.await(head, c.Want, 0, timeout)
+		if !ok || exit != c.WantExit {
+			return mismatch(c, got, ok, exit, " (the command's own lines, then the server's)")
+		}
+		return nil
+	}
+
+	// Where the server stops: the rest of its output, its status, its leftovers.
+	stopErr := s.stop(timeout)
+	s.running = false
+	if c.Kind == Wait {
+		exit = s.status
+	}
+	got := append(head, s.lines(true)...)
+	matched := Match(c.Want, got)
+	switch {
+	case stopErr != nil:
+		return fmt.Errorf("line %d: $ %s\n%w\noutput (-want +got):\n%s", c.Line, c.Text, stopErr, Diff(c.Want, got))
+	case !matched || exit != c.WantExit:
+		return mismatch(c, got, matched, exit, " (the command's own lines, then the rest of the server's)")
+	case c.Kind == Kill && s.status != 0:
+		return fmt.Errorf("line %d: $ %s\nthe server exited with status %d: show it with \"wait $!\" and [exit %d]",
+			c.Line, c.Text, s.status, s.status)
+	}
+	return nil
+}
+
+// timeout is r.Timeout, or DefaultTimeout when that is zero.
+func (r Runner) timeout() time.Duration {
+	if r.Timeout == 0 {
+		return DefaultTimeout
+	}
+	return r.Timeout
 }

@@ -1,0 +1,409 @@
+package tutorialcheck
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Sentinel errors of a block's server.
+var (
+	// ErrNotListening: the server exited, or its time ran out, before it
+	// logged "Listening at: ".
+	ErrNotListening = errors.New("tutorialcheck: the server did not log " + strconv.Quote(listeningAt))
+	// ErrFixedPort: the server listens on a TCP port the checker did not
+	// choose: a fixed one, which could be taken on another machine.
+	ErrFixedPort = errors.New("tutorialcheck: the server listens on a port the checker did not choose")
+	// ErrLeftBehind: processes of the server's were still running after it exited.
+	ErrLeftBehind = errors.New("tutorialcheck: the server left processes running")
+)
+
+// listeningAt starts the log line gunicorn, and every stage from 2 on,
+// writes once its socket is bound: "Listening at: http://127.0.0.1:8000 (5102)".
+const listeningAt = "Listening at: "
+
+// pollEvery is how often the server's output is looked at while waiting.
+const pollEvery = 10 * time.Millisecond
+
+// leftGrace is how long the processes of a server that exited have to exit too.
+const leftGrace = 3 * time.Second
+
+// A server is the process a block's "CMD &" started, as a shell would: a
+// background job in a process group of its own, whose pid is "$!".
+//
+// It runs under a small bash script (see start) that does what an
+// interactive shell does with "CMD &" and then waits for the job, so the
+// script's exit is the job's, with the job's exit status. Job control is on
+// (set -m) so that, as in a terminal, the job does not ignore INT and QUIT
+// and has its own process group; without it bash would start the job with
+// those signals ignored, and "kill -INT $!" would not do what the tutorial
+// says.
+type server struct {
+	script *exec.Cmd
+	out    lockedBuffer // stdout and stderr of the job, in the order written
+	pid    int          // "$!", the job's pid and process group
+	ports  ports
+	done   chan struct{} // closed when the script has exited
+	status int           // the job's exit status, once done
+
+	running bool // until the block's stop: later commands are checked with it
+
+	consumed int // lines of out already matched by a command's expected output
+}
+
+// lockedBuffer is a bytes.Buffer safe for the writer and a reader.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServer runs the Serve command text (ending in "&") from dir and waits
+// until the job's pid is known.
+func startServer(text, dir string, ports ports, timeout time.Duration) (*server, error) {
+	tmp, err := os.MkdirTemp("", "tutorialcheck-")
+	if err != nil {
+		return nil, fmt.Errorf("start the server: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	pidFile := filepath.Join(tmp, "pid")
+	// The job inherits the script's stdout and stderr, which the checker
+	// reads. After starting it, the script sends its own elsewhere, so that
+	// bash's job messages ("[1]+ Done") do not mix with the server's log.
+	script := "pidfile=$TUTORIALCHECK_PIDFILE; unset TUTORIALCHECK_PIDFILE\n" +
+		"set -m\n" +
+		ports.forward(text) + "\n" +
+		"echo $! >\"$pidfile.tmp\" && mv \"$pidfile.tmp\" \"$pidfile\"\n" +
+		"exec >/dev/null 2>&1\n" +
+		"wait $!\n"
+	s := &server{ports: ports, done: make(chan struct{}), status: -1, running: true}
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "TUTORIALCHECK_PIDFILE="+pidFile)
+	cmd.Stdout = &s.out
+	cmd.Stderr = &s.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A child of the server's that outlives it keeps the output pipe open;
+	// Wait must not wait for it long. stop reports it.
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the server: %w", err)
+	}
+	s.script = cmd
+	go func() {
+		_ = cmd.Wait() // the exit status is read from ProcessState
+		s.status = shellStatus(cmd.ProcessState)
+		close(s.done)
+	}()
+	deadline := time.Now().Add(timeout)
+	for s.pid == 0 {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				s.kill()
+				return nil, fmt.Errorf("the server's pid file holds %q: %w", b, err)
+			}
+			s.pid = pid
+			break
+		}
+		if s.exited() || time.Now().After(deadline) {
+			s.kill()
+			return nil, fmt.Errorf("the server's shell ended without starting it:\n%s", s.out.String())
+		}
+		time.Sleep(pollEvery)
+	}
+	return s, nil
+}
+
+// shellStatus is a process's exit status as bash reports it: 128+N when
+// signal N killed it.
+func shellStatus(ps *os.ProcessState) int {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// exited reports whether the server's script, and so the job, has exited.
+func (s *server) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// lines returns the server's output lines not yet consumed, with the
+// checker's ports shown as the tutorial's. Unless all is set, a last line
+// not yet ended by a newline is left out: it may still grow.
+func (s *server) lines(all bool) []string {
+	out := s.ports.backward(s.out.String())
+	if !all {
+		out = out[:strings.LastIndexByte(out, '\n')+1]
+	}
+	lines := strings.Split(out, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines[min(s.consumed, len(lines)):]
+}
+
+// waitListening waits until the server has logged "Listening at: " and
+// checks that every TCP address it logged listening at uses a port the
+// checker gave it.
+func (s *server) waitListening(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(s.out.String(), listeningAt) {
+		if s.exited() {
+			return fmt.Errorf("%w: it exited with status %d:\n%s", ErrNotListening, s.status, s.out.String())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w after %v:\n%s", ErrNotListening, timeout, s.out.String())
+		}
+		time.Sleep(pollEvery)
+	}
+	for _, line := range strings.Split(s.out.String(), "\n") {
+		_, addr, ok := strings.Cut(line, listeningAt)
+		if !ok {
+			continue
+		}
+		addr, _, _ = strings.Cut(addr, " ")
+		hostPort := strings.TrimPrefix(strings.TrimPrefix(addr, "http://"), "https://")
+		_, port, err := net.SplitHostPort(hostPort)
+		if err != nil || strings.HasPrefix(addr, "unix:") {
+			continue // a unix socket, or not an address: nothing to clash
+		}
+		if !s.ports.given(port) {
+			return fmt.Errorf("%w: %s. Name its address in the block with port 8000 (to 8009), "+
+				"as in -b 127.0.0.1:8000: the checker replaces it with a free port", ErrFixedPort, addr)
+		}
+	}
+	return nil
+}
+
+// await waits until head followed by the first k of the server's unconsumed
+// lines matches want, for the smallest such k of at least least, and
+// consumes those lines. head is the command's own output. It gives up,
+// returning what it saw, when no more output could make them match, when
+// the server has exited and they do not, or when the time runs out.
+func (s *server) await(head, want []string, least int, timeout time.Duration) (got []string, ok bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		exited := s.exited()
+		lines := s.lines(exited)
+		got = append(append([]string(nil), head...), lines...)
+		for k := least; k <= len(lines); k++ {
+			if Match(want, got[:len(head)+k]) {
+				s.consumed += k
+				return got[:len(head)+k], true
+			}
+		}
+		if exited || !viable(want, got) || time.Now().After(deadline) {
+			return got, false
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+// startLines is how many of the server's first lines are surely start-up
+// lines: up to the first "Listening at: " line, included.
+func (s *server) startLines() int {
+	for i, l := range s.lines(false) {
+		if strings.Contains(l, listeningAt) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// viable reports whether lines that follow got could still make it match
+// want: whether some first lines of want match all of got.
+func viable(want, got []string) bool {
+	for i := 0; i <= len(want); i++ {
+		if Match(want[:i], got) {
+			return true
+		}
+	}
+	return false
+}
+
+// stop waits for the server to exit, after the block's last "kill $!" or
+// "wait $!", and checks that it left no process running: nothing in its
+// process group, nor in its script's.
+func (s *server) stop(timeout time.Duration) error {
+	select {
+	case <-s.done:
+	case <-time.After(timeout):
+		s.kill()
+		return fmt.Errorf("the server still ran %v later; it was killed", timeout)
+	}
+	// A child the server signalled as it stopped may take a moment to go.
+	var left []string
+	deadline := time.Now().Add(min(timeout, leftGrace))
+	for {
+		left = append(groupMembers(s.pid), groupMembers(s.script.Process.Pid)...)
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(pollEvery)
+	}
+	s.kill()
+	return fmt.Errorf("%w: %s", ErrLeftBehind, strings.Join(left, ", "))
+}
+
+// kill kills the script's process group while the script runs, and the
+// job's while it has live members, then waits for the script. It is how a
+// failed block cleans up. A group already gone is left alone: its number
+// may have been given to someone else's.
+func (s *server) kill() {
+	if !s.exited() {
+		_ = syscall.Kill(-s.script.Process.Pid, syscall.SIGKILL) // ESRCH: it has just exited
+	}
+	if s.pid > 0 && len(groupMembers(s.pid)) > 0 {
+		_ = syscall.Kill(-s.pid, syscall.SIGKILL)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second): // only a process stuck in the kernel stays
+	}
+}
+
+// groupMembers lists the live processes of process group pgid as "PID
+// (NAME)". Zombies do not count: an orphan that exited may wait a while for
+// a PID 1 that reaps.
+func groupMembers(pgid int) []string {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var members []string
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue // it has just exited
+		}
+		// "PID (NAME) STATE PPID PGRP ...": NAME may hold spaces and parentheses.
+		s := string(stat)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		members = append(members, fmt.Sprintf("%d (%s)", pid, s[open+1:end]))
+	}
+	return members
+}
+
+// ports maps the tutorial's ports, 8000 to 8009, to free ones of this
+// machine, so that a block can say 127.0.0.1:8000 as a learner would type
+// it and still run where port 8000 is taken.
+type ports struct {
+	free map[string]string         // "8000" -> "41234"
+	back map[string]*regexp.Regexp // "8000" -> `:41234\b`
+}
+
+// tutorialPort finds ":8000" to ":8009" ending a port number: not ":80001".
+var tutorialPort = regexp.MustCompile(`:800[0-9]\b`)
+
+// freePorts returns a free port for each tutorial port the block's commands use.
+func freePorts(b Block) (ports, error) {
+	p := ports{free: map[string]string{}, back: map[string]*regexp.Regexp{}}
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	for _, c := range b.Commands {
+		for _, m := range tutorialPort.FindAllString(c.Text, -1) {
+			port := m[1:]
+			if _, ok := p.free[port]; ok {
+				continue
+			}
+			// Held open until all are chosen, so no two are the same.
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return p, fmt.Errorf("find a free port for %s: %w", port, err)
+			}
+			held = append(held, l)
+			free := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+			p.free[port] = free
+			p.back[port] = regexp.MustCompile(`:` + free + `\b`)
+		}
+	}
+	return p, nil
+}
+
+// forward rewrites a command to use the free ports.
+func (p ports) forward(text string) string {
+	return tutorialPort.ReplaceAllStringFunc(text, func(m string) string {
+		if free, ok := p.free[m[1:]]; ok {
+			return ":" + free
+		}
+		return m
+	})
+}
+
+// backward rewrites output to show the tutorial's ports again.
+func (p ports) backward(output string) string {
+	for port, re := range p.back {
+		output = re.ReplaceAllString(output, ":"+port)
+	}
+	return output
+}
+
+// given reports whether port is one the checker chose.
+func (p ports) given(port string) bool {
+	for _, free := range p.free {
+		if free == port {
+			return true
+		}
+	}
+	return false
+}
+
+// describe says which free port stands for which tutorial port, for errors.
+func (p ports) describe() string {
+	if len(p.free) == 0 {
+		return ""
+	}
+	var pairs []string
+	for port, free := range p.free {
+		pairs = append(pairs, port+" is "+free)
+	}
+	slices.Sort(pairs)
+	return " (ports in this run: " + strings.Join(pairs, ", ") + ")"
+}
