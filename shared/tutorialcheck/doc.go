@@ -62,9 +62,11 @@
 //   - The server's output appears in the block where a terminal would show
 //     it: after the command's own output, under the command during which it
 //     was printed. The checker waits, up to the command's time, for the
-//     server lines a command shows. Server lines the block does not show
-//     where they came are expected later: with the next command that shows
-//     server lines, or at the stop, which so often starts with "...".
+//     server lines a command shows. A "..." ending what a command shows
+//     stands for the server's lines too, until the next server line the
+//     block shows. Other server lines the block does not show where they
+//     came are expected later: with the next command that shows server
+//     lines, or at the stop.
 //   - The block's last "kill … $!" or "wait $!" is where the server stops.
 //     The checker waits for it to exit; the lines under that command are the
 //     rest of its output, all of it. The server must exit 0, unless the block

@@ -199,8 +199,9 @@ func (r Runner) checkWithServer(c Command, srv **server, ports ports, last bool)
 	if c.Kind == Wait {
 		exit = s.status
 	}
-	got := append(head, s.lines(true)...)
-	matched := Match(c.Want, got)
+	rest := s.lines(true)
+	got := append(head, rest...)
+	_, matched := s.match(head, c.Want, rest, len(rest), len(rest))
 	switch {
 	case stopErr != nil:
 		return fmt.Errorf("line %d: $ %s\n%w\noutput (-want +got):\n%s", c.Line, c.Text, stopErr, Diff(c.Want, got))

@@ -148,6 +148,12 @@ func TestCheckServer(t *testing.T) {
 				"$ kill $!", "[fake] Ready", "[fake] Handling signal: term"),
 		},
 		{
+			name: "an ellipsis ending the lines shown goes on until the next server line shown",
+			doc: block("$ ./fakeserver -b 127.0.0.1:8000 &", "...",
+				"$ curl -s http://127.0.0.1:8000/x", "hello", "[fake] GET /x",
+				"$ kill $!", "[fake] Handling signal: term"),
+		},
+		{
 			name: "INT is not ignored, and a signal may come before the stop",
 			doc: block(append(fakeStart,
 				"$ kill -USR1 $!",
@@ -177,6 +183,11 @@ func TestCheckServer(t *testing.T) {
 			name:    "a server line that never comes",
 			doc:     block(append(fakeStart, "$ curl -s http://127.0.0.1:8000/b", "hello", "[fake] GET /c", "$ kill $!", "...")...),
 			wantErr: []string{"line 6: $ curl", "- [fake] GET /c", "+ [fake] GET /b"},
+		},
+		{
+			name:    "a server line shown nowhere, with no ellipsis before it",
+			doc:     block(append(fakeStart, "$ curl -s http://127.0.0.1:8000/y", "hello", "$ kill $!", "[fake] Handling signal: term")...),
+			wantErr: []string{"line 8: $ kill $!", "+ [fake] GET /y", "  [fake] Handling signal: term"},
 		},
 		{
 			name:    "a wrong shutdown line",

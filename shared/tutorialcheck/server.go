@@ -59,7 +59,8 @@ type server struct {
 
 	running bool // until the block's stop: later commands are checked with it
 
-	consumed int // lines of out already matched by a command's expected output
+	consumed int  // lines of out already matched by a command's expected output
+	open     bool // the lines matched last ended with "...", which goes on
 }
 
 // lockedBuffer is a bytes.Buffer safe for the writer and a reader.
@@ -204,28 +205,67 @@ func (s *server) waitListening(timeout time.Duration) error {
 	return nil
 }
 
-// await waits until head followed by the first k of the server's unconsumed
-// lines matches want, for the smallest such k of at least least, and
-// consumes those lines. head is the command's own output. It gives up,
-// returning what it saw, when no more output could make them match, when
-// the server has exited and they do not, or when the time runs out.
+// await waits until the command's own output, head, followed by the first
+// of the server's unconsumed lines matches want, and consumes those lines:
+// the fewest that make a match, and at least least of them. When the last
+// server lines matched ended with a "..." (s.open), that "..." also stands
+// for any first lines of these. await gives up, returning what it saw, when
+// no more output could make them match, when the server has exited and they
+// do not, or when the time runs out.
 func (s *server) await(head, want []string, least int, timeout time.Duration) (got []string, ok bool) {
 	deadline := time.Now().Add(timeout)
 	for {
 		exited := s.exited()
 		lines := s.lines(exited)
-		got = append(append([]string(nil), head...), lines...)
-		for k := least; k <= len(lines); k++ {
-			if Match(want, got[:len(head)+k]) {
-				s.consumed += k
-				return got[:len(head)+k], true
-			}
+		if end, ok := s.match(head, want, lines, least, len(lines)); ok {
+			return append(append([]string(nil), head...), lines[:end]...), true
 		}
-		if exited || !viable(want, got) || time.Now().After(deadline) {
+		got = append(append([]string(nil), head...), lines...)
+		if exited || !s.viable(head, want, lines) || time.Now().After(deadline) {
 			return got, false
 		}
 		time.Sleep(pollEvery)
 	}
+}
+
+// match looks for the smallest end, from least to most, such that head and
+// lines[x:end] match want, where x is 0 unless s.open lets the earlier
+// "..." take lines[:x]. On a match it consumes lines[:end], updates s.open
+// and returns end.
+func (s *server) match(head, want, lines []string, least, most int) (end int, ok bool) {
+	for end = least; end <= most; end++ {
+		for x := end; x >= 0; x-- {
+			if x > 0 && !s.open {
+				continue
+			}
+			if Match(want, append(append([]string(nil), head...), lines[x:end]...)) {
+				s.consumed += end
+				// A "..." ending want stays open for the lines that follow.
+				endsOpen := len(want) > 0 && want[len(want)-1] == Ellipsis
+				s.open = endsOpen || (s.open && x == end)
+				return end, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// viable reports whether more server lines could still make head and lines
+// match want: whether some first lines of want match all of them (after
+// the lines an open "..." may take).
+func (s *server) viable(head, want, lines []string) bool {
+	for x := 0; x <= len(lines); x++ {
+		if x > 0 && !s.open {
+			break
+		}
+		got := append(append([]string(nil), head...), lines[x:]...)
+		for i := 0; i <= len(want); i++ {
+			if Match(want[:i], got) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // startLines is how many of the server's first lines are surely start-up
@@ -237,17 +277,6 @@ func (s *server) startLines() int {
 		}
 	}
 	return 0
-}
-
-// viable reports whether lines that follow got could still make it match
-// want: whether some first lines of want match all of got.
-func viable(want, got []string) bool {
-	for i := 0; i <= len(want); i++ {
-		if Match(want[:i], got) {
-			return true
-		}
-	}
-	return false
 }
 
 // stop waits for the server to exit, after the block's last "kill $!" or
@@ -277,20 +306,26 @@ func (s *server) stop(timeout time.Duration) error {
 	return fmt.Errorf("%w: %s", ErrLeftBehind, strings.Join(left, ", "))
 }
 
-// kill kills the script's process group while the script runs, and the
-// job's while it has live members, then waits for the script. It is how a
-// failed block cleans up. A group already gone is left alone: its number
+// kill kills the job's process group while it has live members, then the
+// script's while the script runs, and waits until both are gone. It is how
+// a failed block cleans up. The job goes first, so that the script, still
+// waiting for it, reaps it. A group already gone is left alone: its number
 // may have been given to someone else's.
 func (s *server) kill() {
-	if !s.exited() {
-		_ = syscall.Kill(-s.script.Process.Pid, syscall.SIGKILL) // ESRCH: it has just exited
-	}
 	if s.pid > 0 && len(groupMembers(s.pid)) > 0 {
 		_ = syscall.Kill(-s.pid, syscall.SIGKILL)
 	}
 	select {
 	case <-s.done:
-	case <-time.After(10 * time.Second): // only a process stuck in the kernel stays
+	case <-time.After(leftGrace):
+		_ = syscall.Kill(-s.script.Process.Pid, syscall.SIGKILL)
+		<-s.done // SIGKILL cannot be caught: it is quick
+	}
+	// SIGKILL takes effect soon, not at once.
+	for deadline := time.Now().Add(leftGrace); time.Now().Before(deadline); time.Sleep(pollEvery) {
+		if s.pid <= 0 || len(groupMembers(s.pid)) == 0 {
+			return
+		}
 	}
 }
 
