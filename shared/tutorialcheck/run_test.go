@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gunicorn-go/shared/proc"
 	"gunicorn-go/shared/testkit"
 )
 
@@ -267,8 +268,8 @@ func TestCheckServerCleansUp(t *testing.T) {
 	if testkit.Running(pid) {
 		t.Errorf("the server, pid %d, still runs", pid)
 	}
-	if left := groupMembers(pid); len(left) > 0 {
-		t.Errorf("its process group still has %v", left)
+	if left, err := proc.Group(pid); err != nil || len(left) > 0 {
+		t.Errorf("its process group still has %v (%v)", left, err)
 	}
 }
 

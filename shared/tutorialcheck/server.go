@@ -1,7 +1,6 @@
 package tutorialcheck
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -12,9 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"gunicorn-go/shared/proc"
 )
 
 // Sentinel errors of a block's server.
@@ -51,8 +51,8 @@ const leftGrace = 3 * time.Second
 // says.
 type server struct {
 	script *exec.Cmd
-	out    lockedBuffer // stdout and stderr of the job, in the order written
-	pid    int          // "$!", the job's pid and process group
+	out    proc.Buffer // stdout and stderr of the job, in the order written
+	pid    int         // "$!", the job's pid and process group
 	ports  ports
 	done   chan struct{} // closed when the script has exited
 	status int           // the job's exit status, once done
@@ -61,24 +61,6 @@ type server struct {
 
 	consumed int  // lines of out already matched by a command's expected output
 	open     bool // the lines matched last ended with "...", which goes on
-}
-
-// lockedBuffer is a bytes.Buffer safe for the writer and a reader.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServer runs the Serve command text (ending in "&") from dir and waits
@@ -290,11 +272,15 @@ func (s *server) stop(timeout time.Duration) error {
 		return fmt.Errorf("the server still ran %v later; it was killed", timeout)
 	}
 	// A child the server signalled as it stopped may take a moment to go.
-	var left []string
+	var left []int
 	deadline := time.Now().Add(min(timeout, leftGrace))
 	for {
-		left = append(groupMembers(s.pid), groupMembers(s.script.Process.Pid)...)
-		if len(left) == 0 {
+		job, err1 := proc.Group(s.pid)
+		script, err2 := proc.Group(s.script.Process.Pid)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("look for what the server left running: %w", err)
+		}
+		if left = append(job, script...); len(left) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -303,7 +289,7 @@ func (s *server) stop(timeout time.Duration) error {
 		time.Sleep(pollEvery)
 	}
 	s.kill()
-	return fmt.Errorf("%w: %s", ErrLeftBehind, strings.Join(left, ", "))
+	return fmt.Errorf("%w: %s", ErrLeftBehind, names(left))
 }
 
 // kill kills the job's process group while it has live members, then the
@@ -312,54 +298,40 @@ func (s *server) stop(timeout time.Duration) error {
 // waiting for it, reaps it. A group already gone is left alone: its number
 // may have been given to someone else's.
 func (s *server) kill() {
-	if s.pid > 0 && len(groupMembers(s.pid)) > 0 {
-		_ = syscall.Kill(-s.pid, syscall.SIGKILL)
+	if s.pid > 0 && s.groupAlive() {
+		_ = proc.SignalGroup(s.pid, syscall.SIGKILL) // it can only fail as gone
 	}
 	select {
 	case <-s.done:
 	case <-time.After(leftGrace):
-		_ = syscall.Kill(-s.script.Process.Pid, syscall.SIGKILL)
+		_ = proc.SignalGroup(s.script.Process.Pid, syscall.SIGKILL)
 		<-s.done // SIGKILL cannot be caught: it is quick
 	}
 	// SIGKILL takes effect soon, not at once.
 	for deadline := time.Now().Add(leftGrace); time.Now().Before(deadline); time.Sleep(pollEvery) {
-		if s.pid <= 0 || len(groupMembers(s.pid)) == 0 {
+		if s.pid <= 0 || !s.groupAlive() {
 			return
 		}
 	}
 }
 
-// groupMembers lists the live processes of process group pgid as "PID
-// (NAME)". Zombies do not count: an orphan that exited may wait a while for
-// a PID 1 that reaps.
-func groupMembers(pgid int) []string {
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var members []string
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
+// groupAlive reports whether the job's process group has a live member.
+func (s *server) groupAlive() bool {
+	members, err := proc.Group(s.pid)
+	return err != nil || len(members) > 0 // unsure: kill it again
+}
+
+// names shows pids with their commands, "4242 (python3)", for errors.
+func names(pids []int) string {
+	var shown []string
+	for _, pid := range pids {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 		if err != nil {
-			continue
+			comm = []byte("gone")
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
-		if err != nil {
-			continue // it has just exited
-		}
-		// "PID (NAME) STATE PPID PGRP ...": NAME may hold spaces and parentheses.
-		s := string(stat)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open {
-			continue
-		}
-		f := strings.Fields(s[end+1:])
-		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(pgid) {
-			continue
-		}
-		members = append(members, fmt.Sprintf("%d (%s)", pid, s[open+1:end]))
+		shown = append(shown, fmt.Sprintf("%d (%s)", pid, strings.TrimSpace(string(comm))))
 	}
-	return members
+	return strings.Join(shown, ", ")
 }
 
 // ports maps the tutorial's ports, 8000 to 8009, to free ones of this
