@@ -45,6 +45,10 @@ type Options struct {
 	// Credential, when set, runs the runners as that user and group (a
 	// master started as root that drops its privileges: stage 5).
 	Credential *syscall.Credential
+	// OnStart, when set, is called with a runner's pid as soon as its
+	// process has started, before it has loaded the app: a master logs
+	// "Booting worker with pid: N" then, as gunicorn does.
+	OnStart func(pid int)
 
 	// ResponseMemory is how many bytes of one response's body Go keeps in
 	// memory before it spools the rest to a file in TempDir (1 MiB when 0).

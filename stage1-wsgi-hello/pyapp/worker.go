@@ -153,6 +153,9 @@ func startWorker(ctx context.Context, spec string, o *Options) (*Worker, error) 
 		dump.Close()
 		return nil, fmt.Errorf("%w: start %s: %w", ErrBoot, o.Python, err)
 	}
+	if o.OnStart != nil {
+		o.OnStart(cmd.Process.Pid)
+	}
 	w := &Worker{
 		spec:    spec,
 		opts:    o,
@@ -230,6 +233,20 @@ func (w *Worker) Busy() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.calls)
+}
+
+// Active returns how many requests the runner is running that have not
+// been given up on (see Expire): those that may still end well.
+func (w *Worker) Active() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, c := range w.calls {
+		if !c.expired {
+			n++
+		}
+	}
+	return n
 }
 
 // Served returns how many requests the runner has finished.

@@ -81,6 +81,9 @@ func (e *ErrorLog) Warnf(format string, args ...any) { e.Logf(Warning, format, a
 // Errorf logs at ERROR.
 func (e *ErrorLog) Errorf(format string, args ...any) { e.Logf(Error, format, args...) }
 
+// Criticalf logs at CRITICAL.
+func (e *ErrorLog) Criticalf(format string, args ...any) { e.Logf(Critical, format, args...) }
+
 // Stream returns an io.Writer that puts text in the error log as it is, with
 // no log line's prefix, whatever the level: what an app writes to
 // wsgi.errors and, with capture_output, to its stdout and stderr, which

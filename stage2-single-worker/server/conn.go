@@ -121,20 +121,20 @@ func (c *conn) closeAfterResponse() {
 // waitForRequest waits until the first byte of a request arrives. Between
 // requests a client may stay silent for the keep-alive time; before its first
 // request, for Timeout. It reports false when the connection should close.
+//
+// A graceful shutdown does not cut a waiting connection short: its client
+// may be sending a request right now, which is then answered with
+// Connection: close. An idle connection closes when its keep-alive time
+// runs out, as it would have anyway.
 func (c *conn) waitForRequest(first bool) bool {
 	if c.br.Buffered() == 0 {
 		wait := c.s.KeepAlive
 		if first || wait <= 0 {
 			wait = c.s.timeout()
 		}
-		// The deadline is set before the connection is marked idle, so
-		// that a shutdown beginning in between (which sets a deadline of
-		// now on idle connections) has the last word.
 		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
 	}
-	if !c.s.setIdle(c, true) {
-		return false
-	}
+	c.s.setIdle(c, true)
 	if c.br.Buffered() == 0 {
 		if _, err := c.br.Peek(1); err != nil {
 			return false

@@ -52,6 +52,13 @@ type Server struct {
 	SecureSchemeHeaders map[string]string
 	// Multiprocess and Multithread are copied into the environ of every request.
 	Multiprocess, Multithread bool
+	// MaxConns bounds the client connections open at once (stage 4 sets it
+	// to workers × worker_connections); 0 is no bound. At the bound the
+	// server closes an idle keep-alive connection if there is one, and
+	// otherwise stops accepting until a connection closes: the overload
+	// waits in the kernel's listen queue, or is refused by the kernel, and
+	// never brings the server down.
+	MaxConns int
 	// AppLoadFailed, if set, is called when the app cannot be loaded any
 	// more: a Python app's runner died and its replacement failed to import
 	// the app. Every request would fail the same way; Run stops the server.
@@ -78,9 +85,13 @@ type Server struct {
 	trustOnce sync.Once
 	trust     *proxyTrust
 
-	mu        sync.Mutex // guards listeners and conns, and shutting's changes
+	mu        sync.Mutex // guards listeners, conns and idle, and shutting's changes
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
+	roomFreed chan struct{} // poked when a connection closes, for a Serve waiting at MaxConns
+	closed    bool          // guarded by mu: Close was called
+	stopping  chan struct{} // closed when a shutdown begins
+	stopped   bool          // guarded by mu: stopping is closed
 	// shutting is set once, under mu, when a shutdown begins; every request
 	// reads it, so reading it takes no lock.
 	shutting  atomic.Bool
@@ -134,15 +145,22 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.listeners == nil {
 		s.listeners = map[net.Listener]struct{}{}
 		s.conns = map[*conn]struct{}{}
+		s.roomFreed = make(chan struct{}, 1)
+		s.stopping = make(chan struct{})
 	}
 	s.listeners[l] = struct{}{}
 	s.mu.Unlock()
 
 	var pause time.Duration
 	for {
+		if !s.waitForRoom() {
+			closeListener(l, s.ErrorLog)
+			return ErrServerClosed
+		}
 		nc, err := l.Accept()
 		if err != nil {
 			if s.closing() || errors.Is(err, net.ErrClosed) {
+				closeListener(l, s.ErrorLog)
 				return ErrServerClosed
 			}
 			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
@@ -160,17 +178,52 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
+// waitForRoom returns once a connection may be accepted under MaxConns,
+// closing an idle keep-alive connection to make room if there is one. It
+// reports false when the server is closing meanwhile.
+func (s *Server) waitForRoom() bool {
+	if s.MaxConns <= 0 {
+		return true
+	}
+	for {
+		s.mu.Lock()
+		if s.closing() {
+			s.mu.Unlock()
+			return false
+		}
+		if len(s.conns) < s.MaxConns {
+			s.mu.Unlock()
+			return true
+		}
+		for c := range s.conns {
+			if c.idle {
+				// A client that is not using its connection gives way to one
+				// that wants to: it reconnects when it needs one.
+				_ = c.nc.SetReadDeadline(time.Now())
+				break
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.roomFreed:
+		case <-s.stopping:
+		}
+	}
+}
+
 // closing reports whether a shutdown has begun.
 func (s *Server) closing() bool { return s.shutting.Load() }
 
-// newConn registers a connection; it returns nil when the server is shutting down.
+// newConn registers a connection; it returns nil once the server is closed.
+// During a graceful shutdown it still registers those accepted from the
+// listen queue: they reached the server and are served.
 func (s *Server) newConn(nc net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing() {
-		return nil
+	if s.closed {
+		return nil // Close: nothing more is served
 	}
-	c := &conn{s: s, nc: nc, idle: true}
+	c := &conn{s: s, nc: nc}
 	c.br = bufio.NewReaderSize(flushingReader{c}, 8192)
 	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 8192)
 	s.conns[c] = struct{}{}
@@ -182,25 +235,30 @@ func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	select {
+	case s.roomFreed <- struct{}{}:
+	default:
+	}
 	s.connsDone.Done()
 }
 
-// setIdle marks c as waiting for a request (idle) or serving one. It reports
-// false when c became idle while the server is shutting down: the connection
-// should close instead of waiting.
-func (s *Server) setIdle(c *conn, idle bool) bool {
+// setIdle marks c as waiting for a request (idle) or serving one: at
+// MaxConns, an idle connection makes room for a new one.
+func (s *Server) setIdle(c *conn, idle bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	c.idle = idle
-	return !(idle && s.closing())
+	s.mu.Unlock()
 }
 
-// Shutdown stops the server gracefully, as TERM asks: it closes the
-// listeners, closes idle keep-alive connections, lets requests in flight
-// finish (their responses say Connection: close), and waits for every
-// connection to end or ctx to expire, whichever is first. On expiry it closes
-// what is left and returns ctx's error without waiting further: an app call
-// still running cannot be interrupted, only abandoned.
+// Shutdown stops the server gracefully, as TERM asks, losing no request
+// that reached it: the connections already waiting in the listen queue are
+// accepted, then the listeners close; every connection ends at a response
+// boundary (a request that arrives is answered with Connection: close; an
+// idle keep-alive connection closes when its keep-alive time runs out, so a
+// request its client is sending meanwhile is still served). Shutdown waits
+// for every connection to end or ctx to expire, whichever is first. On
+// expiry it closes what is left and returns ctx's error without waiting
+// further: an app call still running cannot be interrupted, only abandoned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginShutdown()
 	done := make(chan struct{})
@@ -221,32 +279,48 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // connection are closed, requests in flight are cut. It does not wait for
 // app calls in progress, which it cannot interrupt.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.beginShutdown()
 	s.closeConns()
 	return nil
 }
+
+// backlogDrain is how long Shutdown keeps accepting the connections the
+// kernel had already queued: they reached the server, and closing the
+// listener would reset them.
+const backlogDrain = 50 * time.Millisecond
 
 func (s *Server) beginShutdown() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.shutting.Store(true)
 	for l := range s.listeners {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			s.ErrorLog.Warnf("close listener %s: %v", l.Addr(), err)
+		// Serve accepts what is queued until the deadline, then closes l.
+		d, ok := l.(interface{ SetDeadline(time.Time) error })
+		if !ok || d.SetDeadline(time.Now().Add(backlogDrain)) != nil {
+			closeListener(l, s.ErrorLog)
 		}
 	}
-	// Wake connections waiting for a next request; they see s.shutting and
-	// close. Busy ones finish their request first.
-	for c := range s.conns {
-		if c.idle {
-			_ = c.nc.SetReadDeadline(time.Now())
-		}
+	if s.stopping != nil && !s.stopped {
+		s.stopped = true
+		close(s.stopping) // a Serve waiting for room sees the shutdown
+	}
+}
+
+func closeListener(l net.Listener, elog *logging.ErrorLog) {
+	if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		elog.Warnf("close listener %s: %v", l.Addr(), err)
 	}
 }
 
 func (s *Server) closeConns() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for l := range s.listeners {
+		closeListener(l, s.ErrorLog)
+	}
 	for c := range s.conns {
 		c.nc.Close()
 	}

@@ -16,8 +16,8 @@ func SettingsDoc() []byte {
 	b.WriteString(wrap("gunicorn-go reads its settings from, lowest precedence first: the defaults below (some "+
 		"derived from environment variables), the config file (`./gunicorn.conf.py`, or the one `-c` names), the "+
 		"`GUNICORN_CMD_ARGS` environment variable and the command line. Names, flags and defaults are gunicorn's; "+
-		"`python` is gunicorn-go's own. A setting marked *later stage* is read and validated now and acts from "+
-		"the stage that implements it. `--print-config` shows every value and its source.", 80, "") + "\n")
+		"`python` is gunicorn-go's own. Each setting says the stage from which it acts: the stages before read and "+
+		"validate it, and warn that it does nothing yet. `--print-config` shows every value and its source.", 80, "") + "\n")
 	section := ""
 	for _, s := range table {
 		if s.Section != section {
@@ -39,11 +39,7 @@ func SettingsDoc() []byte {
 		} else {
 			fmt.Fprintf(&b, "- Default: `%s`\n", s.Kind.show(s.Default))
 		}
-		if s.Stage > 0 {
-			fmt.Fprintf(&b, "- Acts from: stage %d\n", s.Stage)
-		} else {
-			b.WriteString("- Acts from: a later stage\n")
-		}
+		fmt.Fprintf(&b, "- Acts from: stage %d\n", s.Stage)
 		b.WriteString("\n" + wrap(s.Help+" "+s.Doc, 80, "") + "\n")
 	}
 	b.WriteString("\n## gunicorn settings gunicorn-go ignores\n\n")

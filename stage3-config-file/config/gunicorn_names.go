@@ -52,7 +52,6 @@ var gunicornOnly = map[string]foreignFlags{
 	"tmp_upload_dir":                     {},
 	"tolerate_dangerous_framing":         {flags: []string{"--tolerate-dangerous-framing"}},
 	"worker_class":                       {flags: []string{"-k", "--worker-class"}, value: true},
-	"worker_connections":                 {flags: []string{"--worker-connections"}, value: true},
 }
 
 // foreignFlags are the command-line flags of a gunicorn setting gunicorn-go

@@ -62,7 +62,7 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 	want := Settings{
-		Config: "./gunicorn.conf.py", Bind: []string{"127.0.0.1:8000"}, Backlog: 2048, Workers: 1, Threads: 1,
+		Config: "./gunicorn.conf.py", Bind: []string{"127.0.0.1:8000"}, Backlog: 2048, Workers: 1, Threads: 1, WorkerConnections: 1000,
 		Timeout: 30, GracefulTimeout: 30, KeepAlive: 2, LimitRequestLine: 4094, LimitRequestFields: 100,
 		LimitRequestFieldSize: 8190, RequestSpoolLimit: 1 << 30, ResponseSpoolLimit: 1 << 30, RawEnv: []string{}, ForwardedAllowIPs: []string{"127.0.0.1", "::1"},
 		SecureSchemeHeaders: map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
@@ -538,10 +538,10 @@ func TestUnsupportedFlagsWarned(t *testing.T) {
 	t.Parallel()
 	c := mustLoad(t, loadCase{
 		args: []string{"-k", "gthread", "--preload", "-w", "3", "project.wsgi"},
-		env:  []string{"GUNICORN_CMD_ARGS=--worker-connections 500 --statsd-host=localhost:8125"},
+		env:  []string{"GUNICORN_CMD_ARGS=--statsd-prefix app --statsd-host=localhost:8125"},
 	})
 	want := []string{
-		"GUNICORN_CMD_ARGS: ignoring gunicorn settings gunicorn-go does not support: worker_connections (--worker-connections), statsd_host (--statsd-host)",
+		"GUNICORN_CMD_ARGS: ignoring gunicorn settings gunicorn-go does not support: statsd_prefix (--statsd-prefix), statsd_host (--statsd-host)",
 		"command line: ignoring gunicorn settings gunicorn-go does not support: worker_class (-k), preload_app (--preload)",
 	}
 	if diff := cmp.Diff(want, c.Warnings); diff != "" {

@@ -21,7 +21,7 @@ type Setting struct {
 	Expect     string   // what a valid value looks like, for error messages ("a positive integer")
 	Help       string   // one line for --help
 	Doc        string   // a paragraph for docs/settings.md
-	Stage      int      // the stage whose code acts on it; 0 = a later stage (stored and validated only)
+	Stage      int      // the stage from which it acts; earlier stages store and validate it, and warn it does nothing yet
 
 	// check validates, and may normalize, a value its Kind has read. It
 	// returns a badValue naming the offending part, or nil to accept.

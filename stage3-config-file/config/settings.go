@@ -20,6 +20,7 @@ type Settings struct {
 	Threads           int // threads: threads per worker
 	MaxRequests       int // max_requests: requests before a worker restarts; 0 = never
 	MaxRequestsJitter int // max_requests_jitter: random extra requests per worker
+	WorkerConnections int // worker_connections: client connections per worker
 	Timeout           int // timeout: seconds of worker silence before it is killed
 	GracefulTimeout   int // graceful_timeout: seconds in-flight requests get on TERM
 	KeepAlive         int // keepalive: seconds an idle keep-alive connection is kept
@@ -129,7 +130,7 @@ var table = []Setting{
 	},
 	{
 		Name: "backlog", Section: SectionSocket, Flags: []string{"--backlog"}, Meta: "INT",
-		Kind: KindInt, Default: 2048, Expect: expectPositive, check: atLeast(1),
+		Kind: KindInt, Default: 2048, Expect: expectPositive, Stage: 5, check: atLeast(1),
 		Help:  "The most pending connections the kernel queues.",
 		Doc:   "Clients beyond this many waiting connections are refused. 64 to 2048 is usual.",
 		field: func(s *Settings) any { return &s.Backlog },
@@ -138,10 +139,10 @@ var table = []Setting{
 	// Worker Processes
 	{
 		Name: "workers", Section: SectionWorkers, Flags: []string{"-w", "--workers"}, Meta: "INT",
-		Kind: KindInt, Default: 1, DefaultDoc: "$WEB_CONCURRENCY, else 1", Expect: expectPositive, check: atLeast(1),
+		Kind: KindInt, Default: 1, DefaultDoc: "$WEB_CONCURRENCY, else 1", Expect: expectPositive, Stage: 4, check: atLeast(1),
 		Help: "The number of worker processes.",
 		Doc: "Two to four per CPU core is a common start; gunicorn's docs suggest 2 * cores + 1. When unset, the " +
-			"WEB_CONCURRENCY environment variable gives the default. Stage 3 runs one worker whatever the value.",
+			"WEB_CONCURRENCY environment variable gives the default. Before stage 4, one worker runs whatever the value.",
 		envDefault: fromEnvVar("WEB_CONCURRENCY", nil),
 		field:      func(s *Settings) any { return &s.Workers },
 	},
@@ -156,17 +157,26 @@ var table = []Setting{
 	},
 	{
 		Name: "max_requests", Section: SectionWorkers, Flags: []string{"--max-requests"}, Meta: "INT",
-		Kind: KindInt, Default: 0, Expect: expectNonNegative, check: atLeast(0),
+		Kind: KindInt, Default: 0, Expect: expectNonNegative, Stage: 4, check: atLeast(0),
 		Help:  "Requests a worker serves before it is restarted; 0 never restarts.",
 		Doc:   "A simple guard against memory leaks in the app.",
 		field: func(s *Settings) any { return &s.MaxRequests },
 	},
 	{
 		Name: "max_requests_jitter", Section: SectionWorkers, Flags: []string{"--max-requests-jitter"}, Meta: "INT",
-		Kind: KindInt, Default: 0, Expect: expectNonNegative, check: atLeast(0),
+		Kind: KindInt, Default: 0, Expect: expectNonNegative, Stage: 4, check: atLeast(0),
 		Help:  "The most extra requests, chosen at random per worker, added to max_requests.",
 		Doc:   "Spreads the restarts so that the workers do not all restart at once.",
 		field: func(s *Settings) any { return &s.MaxRequestsJitter },
+	},
+	{
+		Name: "worker_connections", Section: SectionWorkers, Flags: []string{"--worker-connections"}, Meta: "INT",
+		Kind: KindInt, Default: 1000, Expect: expectPositive, check: atLeast(1), Stage: 4,
+		Help: "The most client connections per worker.",
+		Doc: "The master holds at most workers × worker_connections client connections; past that it closes an " +
+			"idle keep-alive connection, or stops accepting until one closes, so an overload waits in the kernel's " +
+			"listen queue rather than bring the master down.",
+		field: func(s *Settings) any { return &s.WorkerConnections },
 	},
 	{
 		Name: "timeout", Section: SectionWorkers, Flags: []string{"-t", "--timeout"}, Meta: "INT",
@@ -263,7 +273,7 @@ var table = []Setting{
 	// Server Mechanics
 	{
 		Name: "reuse_port", Section: SectionMechanics, Flags: []string{"--reuse-port"},
-		Kind: KindBool, Default: false, Expect: expectBool,
+		Kind: KindBool, Default: false, Expect: expectBool, Stage: 5,
 		Help:  "Set SO_REUSEPORT on the listening sockets.",
 		Doc:   "Lets several processes bind the same port, the kernel spreading connections among them.",
 		field: func(s *Settings) any { return &s.ReusePort },
@@ -287,7 +297,7 @@ var table = []Setting{
 	},
 	{
 		Name: "pidfile", Section: SectionMechanics, Flags: []string{"-p", "--pid"}, Meta: "FILE",
-		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 6,
 		Help:  "A file to write the master's pid to.",
 		Doc:   "None writes no file.",
 		field: func(s *Settings) any { return &s.PidFile },
@@ -303,21 +313,21 @@ var table = []Setting{
 	},
 	{
 		Name: "user", Section: SectionMechanics, Flags: []string{"-u", "--user"}, Meta: "USER",
-		Kind: KindOptStr, Default: "", DefaultDoc: "the current user", Expect: "an existing user name or a user id", check: userExists,
+		Kind: KindOptStr, Default: "", DefaultDoc: "the current user", Expect: "an existing user name or a user id", Stage: 5, check: userExists,
 		Help:  "Run the workers as this user, a name or an id.",
 		Doc:   "Needs root. The name must exist on this system.",
 		field: func(s *Settings) any { return &s.User },
 	},
 	{
 		Name: "group", Section: SectionMechanics, Flags: []string{"-g", "--group"}, Meta: "GROUP",
-		Kind: KindOptStr, Default: "", DefaultDoc: "the current group", Expect: "an existing group name or a group id", check: groupExists,
+		Kind: KindOptStr, Default: "", DefaultDoc: "the current group", Expect: "an existing group name or a group id", Stage: 5, check: groupExists,
 		Help:  "Run the workers as this group, a name or an id.",
 		Doc:   "Needs root. The name must exist on this system.",
 		field: func(s *Settings) any { return &s.Group },
 	},
 	{
 		Name: "umask", Section: SectionMechanics, Flags: []string{"-m", "--umask"}, Meta: "INT",
-		Kind: KindOctal, Default: 0, Expect: "a file mode mask such as 0o22, '022' or 18", check: between(0, 0o777),
+		Kind: KindOctal, Default: 0, Expect: "a file mode mask such as 0o22, '022' or 18", Stage: 5, check: between(0, 0o777),
 		Help:  "The file mode mask for files the server creates.",
 		Doc:   "Written as in Python: 0o22 in a config file; on the command line 022 and 0o22 are octal too.",
 		field: func(s *Settings) any { return &s.Umask },
@@ -400,7 +410,7 @@ var table = []Setting{
 	// Process Naming
 	{
 		Name: "proc_name", Section: SectionNaming, Flags: []string{"-n", "--name"}, Meta: "STRING",
-		Kind: KindOptStr, Default: "", DefaultDoc: "the app's name", Expect: "a string",
+		Kind: KindOptStr, Default: "", DefaultDoc: "the app's name", Expect: "a string", Stage: 4,
 		Help:  "The name to show in process listings.",
 		Doc:   "Tells several servers on one machine apart in ps and top.",
 		field: func(s *Settings) any { return &s.ProcName },
@@ -409,28 +419,28 @@ var table = []Setting{
 	// SSL
 	{
 		Name: "certfile", Section: SectionSSL, Flags: []string{"--certfile"}, Meta: "FILE",
-		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 5,
 		Help:  "The TLS certificate file; with keyfile, serves https.",
 		Doc:   "PEM encoded, the certificate chain after the server's own certificate.",
 		field: func(s *Settings) any { return &s.CertFile },
 	},
 	{
 		Name: "keyfile", Section: SectionSSL, Flags: []string{"--keyfile"}, Meta: "FILE",
-		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 5,
 		Help:  "The TLS private key file.",
 		Doc:   "PEM encoded.",
 		field: func(s *Settings) any { return &s.KeyFile },
 	},
 	{
 		Name: "ca_certs", Section: SectionSSL, Flags: []string{"--ca-certs"}, Meta: "FILE",
-		Kind: KindOptStr, Default: "", Expect: expectPath,
+		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 5,
 		Help:  "CA certificates that client certificates are checked against.",
 		Doc:   "Used when cert_reqs asks for client certificates.",
 		field: func(s *Settings) any { return &s.CACerts },
 	},
 	{
 		Name: "cert_reqs", Section: SectionSSL, Flags: []string{"--cert-reqs"}, Meta: "CERT_REQS",
-		Kind: KindInt, Default: 0, Expect: "0, 1 or 2", check: between(0, 2),
+		Kind: KindInt, Default: 0, Expect: "0, 1 or 2", Stage: 5, check: between(0, 2),
 		Help:  "Client certificates: 0 not asked for, 1 optional, 2 required.",
 		Doc:   "The values of Python's ssl.CERT_NONE, CERT_OPTIONAL and CERT_REQUIRED.",
 		field: func(s *Settings) any { return &s.CertReqs },
