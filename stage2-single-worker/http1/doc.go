@@ -55,6 +55,18 @@
 // version other than 1.0 and 1.1 505, and an expectation other than
 // 100-continue 417 (RFC 9110 §10.1.1).
 //
+// # Fields sent once
+//
+// Most fields are lists: a client may repeat one, and the server joins the
+// values with commas (RFC 9110 §5.3). A few are a single value by their
+// grammar: Host, Content-Type, Authorization, User-Agent, Range and the
+// others listed at singletons in fields.go. Two of them cannot be joined
+// into anything meaningful ("text/plain,application/json" is no media type)
+// and the app and a proxy in front may each believe a different one, so a
+// repeat is refused with 400. The exception is a Content-Length repeating
+// the same number, which RFC 9110 §8.6 lets a recipient keep as one field:
+// the app sees "7", where "7,7" would make Django answer 500.
+//
 // # Use
 //
 // A worker keeps one bufio.Reader, Request and Body per connection:

@@ -101,7 +101,14 @@ func checkRequest(t *testing.T, r *Request) {
 	if r.Target[0] == '/' && r.Target != r.Path && r.Target != r.Path+"?"+r.Query {
 		t.Errorf("target %q split into path %q and query %q", r.Target, r.Path, r.Query)
 	}
+	var seen [len(singletons)]bool
 	for _, h := range r.Headers {
+		if i := singleton(h.Name); i >= 0 {
+			if seen[i] {
+				t.Errorf("%s twice in an accepted request", h.Name)
+			}
+			seen[i] = true
+		}
 		if !isToken(h.Name) || strings.ContainsAny(h.Value, "\r\n\x00") || h.Value != trimOWS(h.Value) {
 			t.Errorf("header %q: %q", h.Name, h.Value)
 		}

@@ -11,7 +11,7 @@ type Request struct {
 	Query         string   // after the first '?', without it ("" if none)
 	Proto         string   // "HTTP/1.0" or "HTTP/1.1"
 	Minor         int      // 0 or 1
-	Headers       []Header // in order received; Name as sent, Value with surrounding OWS trimmed
+	Headers       []Header // in order received (a repeated Content-Length once); Name as sent, Value with surrounding OWS trimmed
 	Host          string   // the Host header value, or the authority of an absolute-form target
 	ContentLength int64    // -1 when the request has no Content-Length (chunked, or no body)
 	Chunked       bool     // Transfer-Encoding: chunked

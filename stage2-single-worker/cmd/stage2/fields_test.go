@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bufio"
+	"testing"
+)
+
+// TestRepeatedFieldsRFC9110_5_3: what the app sees of fields sent twice. A
+// list field's values are joined; a Content-Length repeating the same
+// number reaches the app once (RFC 9110 §8.6: "7,7" makes Django answer
+// 500); a singleton repeated with anything else is refused before the app
+// is called.
+func TestRepeatedFieldsRFC9110_5_3(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "go:echo")
+	const post = "POST / HTTP/1.1\r\nHost: x\r\n"
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+		want   map[string]string // the app's environ, for a 200
+		body   string
+	}{
+		{"RFC 9110 §8.6 the same Content-Length twice", post + "Content-Length: 4\r\nContent-Length: 4\r\n\r\nbody", 200,
+			map[string]string{"CONTENT_LENGTH": "4"}, "body"},
+		{"RFC 9110 §8.6 two Content-Lengths", post + "Content-Length: 4\r\nContent-Length: 5\r\n\r\nbody!", 400, nil, ""},
+		{"RFC 9110 §8.3 two Content-Types", post + "Content-Type: text/plain\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 400, nil, ""},
+		{"RFC 9110 §11.6.2 two Authorizations", post + "Authorization: Basic YTpi\r\nAuthorization: Basic Yzpk\r\n\r\n", 400, nil, ""},
+		{"RFC 9110 §10.1.5 two User-Agents", post + "User-Agent: a\r\nUser-Agent: b\r\n\r\n", 400, nil, ""},
+		{"RFC 9110 §5.3 a list field twice is joined", post + "Accept: text/html\r\nAccept: */*\r\n\r\n", 200,
+			map[string]string{"HTTP_ACCEPT": "text/html,*/*"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			nc := s.dial()
+			write(t, nc, tc.raw)
+			br := bufio.NewReader(nc)
+			resp := readResponse(t, br, "POST")
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.status != 200 {
+				expectClosed(t, nc, br)
+				return
+			}
+			vars, body := environ(t, resp.Body)
+			checkVars(t, vars, tc.want, nil)
+			if string(body) != tc.body {
+				t.Errorf("the app read %q, want %q", body, tc.body)
+			}
+		})
+	}
+}
