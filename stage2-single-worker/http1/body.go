@@ -56,7 +56,9 @@ func (b *Body) Reset(br *bufio.Reader, req *Request, lim Limits) {
 // returned io.EOF, parsed and bounded like header fields; nil before, and
 // for other bodies. They are informational: RFC 9110 §6.5.1 forbids letting
 // them change how the message is framed or routed, and the server does not
-// merge them into the headers.
+// merge them into the headers. A field that may not be a trailer
+// (Content-Length, Host, Authorization, Content-Type... see
+// forbiddenTrailers) makes Read fail with a 400 instead.
 func (b *Body) Trailers() []Header {
 	if b.err != io.EOF || len(b.trailers) == 0 {
 		return nil

@@ -50,6 +50,11 @@
 //     characters (NUL, a lone CR) anywhere.
 //   - A chunk size with a sign, "0x", spaces or an overflow (§7.1), and
 //     chunk data not followed by CRLF.
+//   - A trailer field that must be known before the body: Content-Length,
+//     Transfer-Encoding, Host, Authorization, Content-Type and the others
+//     of RFC 9110 §6.5.1 (forbiddenTrailers in chunked.go). We ignore
+//     trailers, but a proxy that merged them into the header section it
+//     passed on would see another request than we do.
 //
 // A coding other than chunked gets 501 (we implement none), an HTTP
 // version other than 1.0 and 1.1 505, and an expectation other than

@@ -51,3 +51,42 @@ func TestRepeatedFieldsRFC9110_5_3(t *testing.T) {
 		})
 	}
 }
+
+// TestForbiddenTrailersRFC9110_6_5_1: a chunked body whose trailer section
+// holds a field that only the header section may carry is refused before
+// the app is called; a trailer the RFC allows is read and ignored.
+func TestForbiddenTrailersRFC9110_6_5_1(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "go:echo")
+	const post = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+	tests := []struct {
+		trailer string
+		status  int
+	}{
+		{"X-Checksum: 1234\r\n", 200},
+		{"Content-Length: 5\r\n", 400},
+		{"Transfer-Encoding: chunked\r\n", 400},
+		{"Host: other.example\r\n", 400},
+		{"Authorization: Basic YTpi\r\n", 400},
+		{"Content-Type: application/json\r\n", 400},
+		{"X-Checksum: 1234\r\nContent-Encoding: gzip\r\n", 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.trailer, func(t *testing.T) {
+			nc := s.dial()
+			write(t, nc, post+tc.trailer+"\r\n")
+			br := bufio.NewReader(nc)
+			resp := readResponse(t, br, "POST")
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.status != 200 {
+				expectClosed(t, nc, br)
+				return
+			}
+			if _, body := environ(t, resp.Body); string(body) != "hello" {
+				t.Errorf("the app read %q, want hello", body)
+			}
+		})
+	}
+}
