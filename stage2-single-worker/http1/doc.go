@@ -31,6 +31,17 @@
 // so reading exactly the body, no more and no less, is what keeps requests
 // apart.
 //
+// # Request targets (§3.2)
+//
+// The target has four forms. Origin-form, "/path?query", is what clients
+// send to a server. Absolute-form, "http://example.com/path", is what they
+// send to a proxy, and a server must accept it too: its authority is then
+// the request's Host, and any Host header is ignored (§3.2.2), so Host
+// holds the authority and Scheme the URL's scheme. Authority-form,
+// "example.com:443", is for CONNECT only, and asterisk-form, "*", for
+// "OPTIONS *", a question about the server as a whole: Path is "*", and
+// the server makes PATH_INFO empty, since no resource is named.
+//
 // # Why strictness matters: request smuggling (§11.2)
 //
 // A proxy and a server that frame the same bytes differently disagree about

@@ -109,7 +109,12 @@ func (r *Request) parseTarget() error {
 // userinfo or an empty host is refused (RFC 9110 §4.2.1, §4.2.4).
 func (r *Request) parseAbsolute(t string) error {
 	scheme, rest, ok := strings.Cut(t, "://")
-	if !ok || !(equalFold(scheme, "http") || equalFold(scheme, "https")) {
+	switch {
+	case ok && equalFold(scheme, "http"):
+		r.Scheme = "http"
+	case ok && equalFold(scheme, "https"):
+		r.Scheme = "https"
+	default:
 		return badRequest("request target is neither a path nor an http URL")
 	}
 	end := strings.IndexAny(rest, "/?")

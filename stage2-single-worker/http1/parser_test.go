@@ -64,10 +64,10 @@ func TestReadRequestValid(t *testing.T) {
 			get11("/", "/", "", Header{"hOsT", "h"}, Header{"X-Weird!#$%&'*+-.^_`|~9", "v"})},
 		{"absolute-form", "GET http://example.com:8080/x?q HTTP/1.1\r\nHost: h\r\n\r\n", &Request{
 			Method: "GET", Target: "http://example.com:8080/x?q", Path: "/x", Query: "q", Proto: "HTTP/1.1", Minor: 1,
-			Headers: []Header{{"Host", "h"}}, Host: "example.com:8080", ContentLength: -1, KeepAlive: true}},
+			Headers: []Header{{"Host", "h"}}, Host: "example.com:8080", Scheme: "http", ContentLength: -1, KeepAlive: true}},
 		{"absolute-form without path", "GET HTTPS://[::1]?q HTTP/1.1\r\nHost: h\r\n\r\n", &Request{
 			Method: "GET", Target: "HTTPS://[::1]?q", Path: "/", Query: "q", Proto: "HTTP/1.1", Minor: 1,
-			Headers: []Header{{"Host", "h"}}, Host: "[::1]", ContentLength: -1, KeepAlive: true}},
+			Headers: []Header{{"Host", "h"}}, Host: "[::1]", Scheme: "https", ContentLength: -1, KeepAlive: true}},
 		{"asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &Request{
 			Method: "OPTIONS", Target: "*", Path: "*", Proto: "HTTP/1.1", Minor: 1,
 			Headers: []Header{{"Host", "h"}}, Host: "h", ContentLength: -1, KeepAlive: true}},

@@ -13,6 +13,7 @@ type Request struct {
 	Minor         int      // 0 or 1
 	Headers       []Header // in order received (a repeated Content-Length once); Name as sent, Value with surrounding OWS trimmed
 	Host          string   // the Host header value, or the authority of an absolute-form target
+	Scheme        string   // "http" or "https" for an absolute-form target, whatever its case; "" otherwise
 	ContentLength int64    // -1 when the request has no Content-Length (chunked, or no body)
 	Chunked       bool     // Transfer-Encoding: chunked
 	KeepAlive     bool     // the connection may stay open after this request

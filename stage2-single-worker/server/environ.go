@@ -44,6 +44,12 @@ func (c *conn) buildEnviron() error {
 	if err != nil {
 		return &http1.Error{Status: 400, Reason: "bad percent-encoding in path " + strconv.Quote(req.Path)}
 	}
+	if req.Target == "*" {
+		// OPTIONS * asks about the server, not a resource: there is no
+		// path, and PEP 3333 wants PATH_INFO empty or starting with "/".
+		// RAW_URI keeps the "*".
+		path = ""
+	}
 	script := s.ScriptName
 	if underScript(path, script) {
 		path = path[len(script):]
@@ -69,15 +75,27 @@ func (c *conn) buildEnviron() error {
 		}
 	}
 	name, port := c.serverName, c.serverPort
-	if port == "" {
+	switch {
+	case req.Scheme != "":
+		// An absolute-form target ("GET http://example.com/ HTTP/1.1", as
+		// sent to a proxy) names the server itself, and overrides the Host
+		// header (RFC 9112 §3.2.2): CGI's SERVER_NAME is the host "to
+		// which the client request is directed" (RFC 3875 §4.1.14).
+		name, port = hostPort(req.Host, req.Scheme)
+	case port == "":
 		// A unix socket: the server's name and port come from the Host header.
 		name, port = hostPort(req.Host, scheme)
 	}
 	env.Vars = append(env.Vars, varOf("SERVER_NAME", name), varOf("SERVER_PORT", port))
+	if req.Host != "" {
+		// The Host header, or the absolute-form target's authority that
+		// replaces it (http1 chose; a second Host was refused).
+		env.Vars = append(env.Vars, varOf("HTTP_HOST", req.Host))
+	}
 
 	for _, h := range req.Headers {
 		key, ok := c.environKey(h.Name)
-		if !ok {
+		if !ok || key == "HTTP_HOST" {
 			continue
 		}
 		if i := indexVar(env.Vars, key); i >= 0 {
@@ -111,9 +129,13 @@ func (s *Server) scheme() string {
 	return "http"
 }
 
+// hostPort splits a Host value or authority into SERVER_NAME and
+// SERVER_PORT, the port defaulting to the scheme's.
 func hostPort(host, scheme string) (string, string) {
-	if h, p, err := net.SplitHostPort(host); err == nil {
+	if h, p, err := net.SplitHostPort(host); err == nil && p != "" {
 		return h, p
+	} else if err == nil {
+		host = h // "example.com:", an empty port (RFC 3986 §3.2.3)
 	}
 	if scheme == "https" {
 		return host, "443"
