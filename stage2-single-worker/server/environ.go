@@ -68,9 +68,9 @@ func (c *conn) buildEnviron() error {
 	if c.remotePort != "" {
 		env.Vars = append(env.Vars, varOf("REMOTE_PORT", c.remotePort))
 	}
-	scheme := s.scheme()
+	scheme, trust := s.scheme(), s.proxies()
 	if c.trustedProxy {
-		if scheme, err = s.proxies().scheme(req, scheme); err != nil {
+		if scheme, err = trust.scheme(req, scheme); err != nil {
 			return err
 		}
 	}
@@ -95,7 +95,9 @@ func (c *conn) buildEnviron() error {
 
 	for _, h := range req.Headers {
 		key, ok := c.environKey(h.Name)
-		if !ok || key == "HTTP_HOST" {
+		if !ok || key == "HTTP_HOST" || (!c.trustedProxy && trust.isSchemeKey(key)) {
+			// Host: set above. The secure scheme headers: only a trusted
+			// peer may pass them to the app (see forwarded.go).
 			continue
 		}
 		if i := indexVar(env.Vars, key); i >= 0 {
@@ -167,17 +169,21 @@ func (c *conn) environKey(name string) (key string, ok bool) {
 		c.cacheKey(name, "")
 		return "", false
 	}
+	key = headerKey(name)
+	c.cacheKey(name, key)
+	return key, true
+}
+
+// headerKey is the environ key of a header name.
+func headerKey(name string) string {
 	upper := strings.ToUpper(name)
 	switch upper {
 	case "CONTENT-TYPE":
-		key = "CONTENT_TYPE"
+		return "CONTENT_TYPE"
 	case "CONTENT-LENGTH":
-		key = "CONTENT_LENGTH"
-	default:
-		key = "HTTP_" + strings.ReplaceAll(upper, "-", "_")
+		return "CONTENT_LENGTH"
 	}
-	c.cacheKey(name, key)
-	return key, true
+	return "HTTP_" + strings.ReplaceAll(upper, "-", "_")
 }
 
 func (c *conn) cacheKey(name, key string) {
