@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -89,4 +91,32 @@ func TestForbiddenTrailersRFC9110_6_5_1(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestManyRepeatedFields: 20,000 fields of one name, within
+// --limit-request-fields 32768, reach the app as one joined value (RFC 9110
+// §5.3), and the request is answered. Joining them cost seconds when each
+// value was appended with += and each name looked up by a scan; the cost
+// is linear now (server's TestManyRepeatedHeaders bounds its allocations).
+func TestManyRepeatedFields(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--limit-request-fields", "32768", "go:echo")
+	const n = 20000
+	var raw strings.Builder
+	values := make([]string, n)
+	raw.WriteString("GET / HTTP/1.1\r\nHost: x\r\n")
+	for i := range values {
+		values[i] = fmt.Sprint(i)
+		fmt.Fprintf(&raw, "X-Repeat: %d\r\n", i)
+	}
+	raw.WriteString("X-Once: 1\r\n\r\n")
+	resp := s.roundTrip(raw.String(), "GET")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	vars, _ := environ(t, resp.Body)
+	if got, want := vars["HTTP_X_REPEAT"], strings.Join(values, ","); got != want {
+		t.Errorf("HTTP_X_REPEAT has %d bytes, want the %d values joined (%d bytes)", len(got), n, len(want))
+	}
+	checkVars(t, vars, map[string]string{"HTTP_X_ONCE": "1", "HTTP_HOST": "x"}, nil)
 }
