@@ -16,7 +16,8 @@
 // Every line ends in CRLF. The head is read line by line and bounded as it
 // is read (Limits: a request line over the limit gets 414, too many or too
 // long field lines 431), so a client cannot make the server buffer more
-// than the limits allow.
+// than the limits allow; and all clients together no more than a shared
+// budget (see "Memory for large heads" below).
 //
 // The body has no terminator of its own: the head says how long it is
 // (§6.3). Content-Length gives its size in bytes (§6.2). Transfer-Encoding:
@@ -83,12 +84,30 @@
 // the same number, which RFC 9110 §8.6 lets a recipient keep as one field:
 // the app sees "7", where "7,7" would make Django answer 500.
 //
+// # Memory for large heads
+//
+// The limits bound one head, not many: 300 clients sending heads at
+// gunicorn's limits (about 800 KB each) to a slow app held 600 MB. So only
+// a head's first smallHead bytes (8 KiB, enough for nearly every real
+// request) go into a buffer the connection reuses. A head that goes on
+// reserves, from a HeadMemory that all connections share (64 MiB by
+// default), the most its rest may take under the limits, and gives back
+// what it did not use once it is in. With the budget spent, the
+// connection stops reading and waits until memory comes back or its
+// deadline passes (ReadRequestUntil), then is refused with 503; the bytes
+// wait in the kernel meanwhile. A waiting head holds nothing, so heads
+// never wait for one another in a circle. A large head's bytes are read
+// straight into the chunks its strings are made of, not copied twice. The
+// Request keeps its reservation until the next head read into it, or
+// Release.
+//
 // # Use
 //
 // A worker keeps one bufio.Reader, Request and Body per connection:
 //
 //	var req http1.Request
 //	var body http1.Body
+//	defer req.Release() // a large last head's memory
 //	for {
 //		err := http1.ReadRequest(br, http1.DefaultLimits, &req)
 //		if err != nil {

@@ -31,6 +31,8 @@ func FuzzReadRequest(f *testing.F) {
 		"GET / HTTP/1.1\nHost: h\n\n",
 		"\r\n\r\nGET / HTTP/2.0\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
+		// Past smallHead: the last fields go into a reserved chunk.
+		"GET / HTTP/1.1\r\nHost: h\r\n" + strings.Repeat("X-Fill: "+strings.Repeat("v", 1000)+"\r\n", 9) + "Content-Length: 2\r\nX: y\r\n\r\nab",
 	} {
 		f.Add([]byte(s))
 	}
@@ -51,15 +53,23 @@ func fuzzConnection(t *testing.T, br *bufio.Reader) []string {
 		req        Request
 		body       Body
 	)
+	lim := DefaultLimits
+	lim.Memory = NewHeadMemory(4 << 20) // this connection's alone
+	defer func() {
+		req.Release()
+		if n := lim.Memory.InUse(); n != 0 {
+			t.Errorf("%d bytes of head memory still reserved after Release", n)
+		}
+	}()
 	for range 8 {
-		err := ReadRequest(br, DefaultLimits, &req)
+		err := ReadRequest(br, lim, &req)
 		if err != nil {
 			checkFuzzError(t, err, 400, 414, 417, 431, 501, 505)
 			return append(transcript, err.Error())
 		}
 		checkRequest(t, &req)
 		transcript = append(transcript, req.Method+" "+req.Target+" "+req.Proto)
-		body.Reset(br, &req, DefaultLimits)
+		body.Reset(br, &req, lim)
 		data, err := io.ReadAll(&body)
 		if err != nil {
 			checkFuzzError(t, err, 400, 431)
