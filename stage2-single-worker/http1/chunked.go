@@ -186,6 +186,12 @@ func (b *Body) readTrailers() error {
 		if total += len(b.line); total > maxHeadBytes || len(b.trailers) == b.lim.fieldsMax() {
 			return fieldsTooLarge("too many trailer fields")
 		}
+		if total > smallHead && b.req != nil {
+			// Held until the request is done, like a large head.
+			if err := b.req.hold(b.lim, int64(len(b.line))); err != nil {
+				return err
+			}
+		}
 		h, err := parseField(string(b.line[:len(b.line)-2]))
 		if err != nil {
 			return err

@@ -197,3 +197,34 @@ func TestBodyLargeRead(t *testing.T) {
 		t.Errorf("large chunk: %d bytes, %v, rest %q", len(body), err, rest)
 	}
 }
+
+// TestTrailerMemory: a trailer section past smallHead is held like a large
+// head: reserved from Limits.Memory until the Request is released, and
+// refused with 503 when none is left.
+func TestTrailerMemory(t *testing.T) {
+	trailers := strings.Repeat("X-Sum: "+strings.Repeat("0", 1000)+"\r\n", 20) // 20 KB
+	in := "5\r\nhello\r\n0\r\n" + trailers + "\r\n"
+	read := func(lim Limits) (*Request, error) {
+		req := &Request{Chunked: true, ContentLength: -1}
+		_, err := io.ReadAll(NewBody(bufio.NewReader(strings.NewReader(in)), req, lim))
+		return req, err
+	}
+	lim := DefaultLimits
+	lim.Memory = NewHeadMemory(16 << 10)
+	req, err := read(lim)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if held := lim.Memory.InUse(); held < 10<<10 || held > 16<<10 {
+		t.Errorf("%d bytes reserved for 20 KB of trailers, want about 12 KB", held)
+	}
+	second, err := read(lim)
+	if statusOf(err) != 503 {
+		t.Errorf("second body with the memory spent: %v, want a 503", err)
+	}
+	second.Release()
+	req.Release()
+	if n := lim.Memory.InUse(); n != 0 {
+		t.Errorf("%d bytes reserved after Release", n)
+	}
+}

@@ -97,9 +97,9 @@
 // deadline passes (ReadRequestUntil), then is refused with 503; the bytes
 // wait in the kernel meanwhile. A waiting head holds nothing, so heads
 // never wait for one another in a circle. A large head's bytes are read
-// straight into the chunks its strings are made of, not copied twice. The
-// Request keeps its reservation until the next head read into it, or
-// Release.
+// straight into the chunks its strings are made of, not copied twice; a
+// large trailer section is held the same way. The Request keeps its
+// reservation until the next head read into it, or Release.
 //
 // # Use
 //

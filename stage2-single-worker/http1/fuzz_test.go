@@ -143,13 +143,20 @@ func FuzzChunkedBody(f *testing.F) {
 		"ffffffffffffffff\r\n",
 		"5 ;a\r\nhello\r\n0\r\n\r\n",
 		"5\r\nhelloX",
+		"0\r\n" + strings.Repeat("X-Sum: "+strings.Repeat("0", 1000)+"\r\n", 10) + "\r\n",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		read := func(br *bufio.Reader) (string, string) {
-			b := NewBody(br, &Request{Chunked: true, ContentLength: -1}, DefaultLimits)
+			lim := DefaultLimits
+			lim.Memory = NewHeadMemory(4 << 20)
+			req := &Request{Chunked: true, ContentLength: -1}
+			b := NewBody(br, req, lim)
 			data, err := io.ReadAll(b)
+			if req.Release(); lim.Memory.InUse() != 0 {
+				t.Errorf("%d bytes of trailer memory reserved after Release", lim.Memory.InUse())
+			}
 			if len(data) > len(in) {
 				t.Fatalf("decoded %d bytes from %d", len(data), len(in))
 			}

@@ -121,3 +121,18 @@ func (r *Request) newChunk(lineMax int) error {
 	r.chunks = append(r.chunks, make([]byte, 0, size))
 	return nil
 }
+
+// hold reserves n more bytes from lim's memory for what the request keeps
+// beside its head (a large trailer section), without waiting: the Request
+// may hold memory already. Release gives them back with the head's.
+func (r *Request) hold(lim Limits, n int64) error {
+	mem := r.mem
+	if mem == nil {
+		mem = lim.memory()
+	}
+	if err := mem.reserve(n, time.Time{}); err != nil {
+		return err
+	}
+	r.mem, r.reserved, r.allocated = mem, r.reserved+n, r.allocated+n
+	return nil
+}
