@@ -125,28 +125,53 @@ const (
 	contentLengthField = 1
 )
 
-// singletonLengths has bit n set when some singleton's name has n bytes:
-// most fields are told apart by their length alone.
-var singletonLengths = func() (mask uint64) {
-	for _, name := range singletons {
-		mask |= 1 << len(name)
+// singletonTable finds a singleton by its name's length and first letter,
+// which tell every one of them apart: one lookup and one comparison per
+// field, on every request.
+var singletonTable = func() (t [20][26]int8) {
+	for i, name := range singletons {
+		slot := &t[len(name)][(name[0]|0x20)-'a']
+		if *slot != 0 {
+			panic("http1: singletons " + name + " and " + singletons[*slot-1] + " share a slot")
+		}
+		*slot = int8(i + 1)
 	}
-	return mask
+	return t
 }()
 
 // singleton returns the index in singletons of the field name, any case,
 // or -1 if it is not one.
 func singleton(name string) int {
-	if len(name) >= 64 || singletonLengths&(1<<len(name)) == 0 {
+	if len(name) >= len(singletonTable) {
 		return -1
 	}
-	for i, s := range singletons {
-		if equalFold(name, s) {
-			return i
+	c := name[0] | 0x20 // ASCII lower case
+	if c < 'a' || c > 'z' {
+		return -1
+	}
+	i := int(singletonTable[len(name)][c-'a']) - 1
+	if i < 0 {
+		return -1
+	}
+	// The singletons' names are letters and '-', and name is a token:
+	// setting bit 0x20 lowers a letter and changes no other token byte
+	// into one of those, so this is equalFold, cheaper.
+	lower := singletonsLower[i]
+	for j := 1; j < len(name); j++ {
+		if name[j]|0x20 != lower[j] {
+			return -1
 		}
 	}
-	return -1
+	return i
 }
+
+// singletonsLower are the singletons' names in lower case.
+var singletonsLower = func() (lower [len(singletons)]string) {
+	for i, name := range singletons {
+		lower[i] = strings.ToLower(name)
+	}
+	return lower
+}()
 
 // contentLength parses a Content-Length value given the length seen so far
 // (-1 for none). The value must be one decimal number: signs, spaces inside

@@ -514,3 +514,26 @@ func TestSingletonFieldsRFC9110_5_3(t *testing.T) {
 		})
 	}
 }
+
+// TestSingletonLookup: singleton finds each name in any case, and nothing
+// else, near misses included.
+func TestSingletonLookup(t *testing.T) {
+	for i, name := range singletons {
+		for _, variant := range []string{name, strings.ToLower(name), strings.ToUpper(name)} {
+			if got := singleton(variant); got != i {
+				t.Errorf("singleton(%q) = %d, want %d", variant, got, i)
+			}
+		}
+		near := []string{name[:len(name)-1] + "~", "~" + name[1:], name + "s", name[1:], strings.ReplaceAll(name, "-", "_")}
+		for _, miss := range near {
+			if got := singleton(miss); got >= 0 && miss != name {
+				t.Errorf("singleton(%q) = %d, want -1", miss, got)
+			}
+		}
+	}
+	for _, other := range []string{"Accept", "Cookie", "X-Host", "Hos", "0", "Content-Encoding", "Location"} {
+		if got := singleton(other); got >= 0 {
+			t.Errorf("singleton(%q) = %d, want -1", other, got)
+		}
+	}
+}
