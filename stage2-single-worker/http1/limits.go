@@ -32,7 +32,7 @@ const (
 	maxEmptyLines  = 8        // empty lines skipped before a request line (RFC 9112 §2.2)
 	maxChunkLine   = 4 << 10  // chunk-size line with its extensions
 	maxRetainedBuf = 64 << 10 // a Body keeps a larger line buffer only for one request
-	keptHeadBuf    = 16 << 10 // a Request keeps a larger head buffer only for one request
+	keptHeadBuf    = 32 << 10 // a Request keeps a larger head buffer only for one request
 	smallHead      = 8 << 10  // a head's bytes past this are reserved from Limits.Memory
 	minHeadChunk   = 16 << 10 // the first chunk reserved for a large head; they double up to maxHeadChunk
 	maxHeadChunk   = 64 << 10

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,34 @@ func TestHeadReservationTrimmed(t *testing.T) {
 	req.Release()
 	if n := lim.Memory.InUse(); n != 0 {
 		t.Errorf("%d bytes reserved after Release", n)
+	}
+}
+
+// TestHeadReservationSuffices: whatever the lengths of the lines, the
+// chunks of a head never need more than was reserved for it (chunksFor's
+// bound), up to the limits and one line past them.
+func TestHeadReservationSuffices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		fieldSize := []int{100, 1000, 8190, 0}[round%4]
+		lim := Limits{Fields: 50 + rng.IntN(400), FieldSize: fieldSize, Memory: NewHeadMemory(64 << 20)}
+		longest := lineMax(fieldSize)
+		var b strings.Builder
+		b.WriteString("GET / HTTP/1.1\r\nHost: h\r\n")
+		for i := 0; i <= lim.Fields && b.Len() <= maxHeadBytes+longest; i++ {
+			n := 4 + rng.IntN(longest-3)
+			if rng.IntN(4) == 0 {
+				n = longest // many at the limit, the worst for chunk waste
+			}
+			name := fmt.Sprintf("X-%d: ", i)
+			b.WriteString(name + strings.Repeat("v", max(0, n-len(name))) + "\r\n")
+		}
+		b.WriteString("\r\n")
+		var req Request
+		err := ReadRequest(bufio.NewReader(strings.NewReader(b.String())), lim, &req)
+		if err != nil && statusOf(err) != 431 {
+			t.Fatalf("round %d, limits %+v: %v", round, lim, err)
+		}
+		req.Release()
 	}
 }
