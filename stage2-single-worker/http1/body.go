@@ -20,6 +20,7 @@ import (
 type Body struct {
 	br        *bufio.Reader
 	lim       Limits
+	req       *Request // holds the memory of a large trailer section
 	chunked   bool
 	remaining int64    // bytes left in the body, or in the current chunk
 	inChunk   bool     // chunked: a chunk's data was read, its CRLF is due
@@ -41,7 +42,8 @@ func (b *Body) Reset(br *bufio.Reader, req *Request, lim Limits) {
 	if cap(line) > maxRetainedBuf {
 		line = nil
 	}
-	*b = Body{br: br, lim: lim, line: line, trailers: trailers}
+	clear(trailers[:cap(trailers)]) // the last body's trailer strings
+	*b = Body{br: br, lim: lim, req: req, line: line, trailers: trailers}
 	switch {
 	case req.Chunked:
 		b.chunked = true
@@ -56,7 +58,12 @@ func (b *Body) Reset(br *bufio.Reader, req *Request, lim Limits) {
 // returned io.EOF, parsed and bounded like header fields; nil before, and
 // for other bodies. They are informational: RFC 9110 §6.5.1 forbids letting
 // them change how the message is framed or routed, and the server does not
-// merge them into the headers.
+// merge them into the headers. A field that may not be a trailer
+// (Content-Length, Host, Authorization, Content-Type... see
+// forbiddenTrailers) makes Read fail with a 400 instead. A trailer section
+// past smallHead bytes reserves the rest from Limits.Memory, like a head,
+// and the Request holds it with its head; when none is left, Read fails
+// with a 503.
 func (b *Body) Trailers() []Header {
 	if b.err != io.EOF || len(b.trailers) == 0 {
 		return nil

@@ -167,7 +167,7 @@ func scanQuoted(s []byte, i int) int {
 
 // readTrailers reads the trailer section after the last chunk: field lines
 // parsed like the head's, bounded by the same limits, ending at an empty
-// line.
+// line. A field that must not be a trailer is refused with 400.
 func (b *Body) readTrailers() error {
 	fieldMax, total := lineMax(b.lim.FieldSize), 0
 	for {
@@ -186,10 +186,54 @@ func (b *Body) readTrailers() error {
 		if total += len(b.line); total > maxHeadBytes || len(b.trailers) == b.lim.fieldsMax() {
 			return fieldsTooLarge("too many trailer fields")
 		}
+		if total > smallHead && b.req != nil {
+			// Held until the request is done, like a large head.
+			if err := b.req.hold(b.lim, int64(len(b.line))); err != nil {
+				return err
+			}
+		}
 		h, err := parseField(string(b.line[:len(b.line)-2]))
 		if err != nil {
 			return err
 		}
+		if forbiddenTrailer(h.Name) {
+			return badRequest(h.Name + " field in a trailer")
+		}
 		b.trailers = append(b.trailers, h)
 	}
+}
+
+// forbiddenTrailers are the fields RFC 9110 §6.5.1 keeps out of a trailer
+// section: they must be known before the content is, to frame, route or
+// authenticate the request, modify what it asks for, or say what the
+// content is. We never use trailers, but dropping one silently is not
+// enough: a proxy in front may have merged trailer fields into the header
+// section it passed on, and then it and we disagree about the request.
+var forbiddenTrailers = [...]string{
+	// Framing and the connection (RFC 9112 §6, §7.4; RFC 9110 §7.6.1).
+	"Content-Length", "Transfer-Encoding", "Trailer", "TE",
+	"Connection", "Keep-Alive", "Proxy-Connection", "Upgrade",
+	// Routing (RFC 9110 §7.2, §7.6.2).
+	"Host", "Max-Forwards",
+	// Request modifiers: controls, conditionals, negotiation and ranges
+	// (RFC 9110 §10.1.1, §13.1, §12.5, §14.2; RFC 9111 §5.2, §5.4).
+	"Expect", "Cache-Control", "Pragma",
+	"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range",
+	"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Range",
+	// Authentication (RFC 9110 §11.6.2, §11.7.2), and the cookie apps
+	// authenticate sessions with (RFC 6265 §5.4).
+	"Authorization", "Proxy-Authorization", "Cookie",
+	// Content metadata (RFC 9110 §8.3-§8.5, §8.7, §14.4).
+	"Content-Type", "Content-Encoding", "Content-Language", "Content-Location", "Content-Range",
+}
+
+// forbiddenTrailer reports whether the field name, in any case, may not be
+// sent in a trailer section.
+func forbiddenTrailer(name string) bool {
+	for _, f := range forbiddenTrailers {
+		if equalFold(name, f) {
+			return true
+		}
+	}
+	return false
 }

@@ -47,6 +47,8 @@ func TestChunkedValid(t *testing.T) {
 		{"BWS around extension", "5 ;\ta = 1 ; b\r\nhello\r\n0\r\n\r\n", "hello", nil},
 		{"trailers", "5\r\nhello\r\n0\r\nX-Sum: abc \r\nX-Other:1\r\n\r\n", "hello",
 			[]Header{{"X-Sum", "abc"}, {"X-Other", "1"}}},
+		{"RFC 9110 §6.5.1 fields that may be trailers", "5\r\nhello\r\n0\r\nDigest: sha-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=\r\nServer-Timing: app;dur=3\r\n\r\n", "hello",
+			[]Header{{"Digest", "sha-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE="}, {"Server-Timing", "app;dur=3"}}},
 	}
 	for _, tt := range tests {
 		for _, size := range []int{16, 4096} {
@@ -106,6 +108,17 @@ func TestChunkedRefused(t *testing.T) {
 		{"trailer bare LF", "0\r\nX: a\n\r\n", DefaultLimits, 400},
 		{"trailer NUL", "0\r\nX: a\x00\r\n\r\n", DefaultLimits, 400},
 		{"last chunk bare LF end", "0\r\n\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Content-Length in a trailer", "0\r\nContent-Length: 5\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Transfer-Encoding in a trailer", "0\r\ntransfer-encoding: chunked\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Host in a trailer", "0\r\nX-Sum: 1\r\nHOST: evil.example\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 TE in a trailer", "0\r\nTE: trailers\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Trailer in a trailer", "0\r\nTrailer: X\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Authorization in a trailer", "0\r\nAuthorization: Basic YTpi\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Content-Type in a trailer", "0\r\nContent-Type: text/html\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Content-Encoding in a trailer", "0\r\nContent-Encoding: gzip\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Expect in a trailer", "0\r\nExpect: 100-continue\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Range in a trailer", "0\r\nRange: bytes=0-1\r\n\r\n", DefaultLimits, 400},
+		{"RFC 9110 §6.5.1 Cookie in a trailer", "0\r\nCookie: session=x\r\n\r\n", DefaultLimits, 400},
 		{"too many trailers", "0\r\n" + strings.Repeat("X: v\r\n", 3) + "\r\n", Limits{RequestLine: 100, Fields: 2, FieldSize: 100}, 431},
 		{"trailer too long", "0\r\nX: " + strings.Repeat("v", 100) + "\r\n\r\n", Limits{RequestLine: 100, Fields: 2, FieldSize: 100}, 431},
 	}
@@ -182,5 +195,36 @@ func TestBodyLargeRead(t *testing.T) {
 	body, _, rest, err := readBody(t, in, DefaultLimits, 4096)
 	if err != nil || body != data || rest != "NEXT" {
 		t.Errorf("large chunk: %d bytes, %v, rest %q", len(body), err, rest)
+	}
+}
+
+// TestTrailerMemory: a trailer section past smallHead is held like a large
+// head: reserved from Limits.Memory until the Request is released, and
+// refused with 503 when none is left.
+func TestTrailerMemory(t *testing.T) {
+	trailers := strings.Repeat("X-Sum: "+strings.Repeat("0", 1000)+"\r\n", 20) // 20 KB
+	in := "5\r\nhello\r\n0\r\n" + trailers + "\r\n"
+	read := func(lim Limits) (*Request, error) {
+		req := &Request{Chunked: true, ContentLength: -1}
+		_, err := io.ReadAll(NewBody(bufio.NewReader(strings.NewReader(in)), req, lim))
+		return req, err
+	}
+	lim := DefaultLimits
+	lim.Memory = NewHeadMemory(16 << 10)
+	req, err := read(lim)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if held := lim.Memory.InUse(); held < 10<<10 || held > 16<<10 {
+		t.Errorf("%d bytes reserved for 20 KB of trailers, want about 12 KB", held)
+	}
+	second, err := read(lim)
+	if statusOf(err) != 503 {
+		t.Errorf("second body with the memory spent: %v, want a 503", err)
+	}
+	second.Release()
+	req.Release()
+	if n := lim.Memory.InUse(); n != 0 {
+		t.Errorf("%d bytes reserved after Release", n)
 	}
 }

@@ -16,7 +16,8 @@
 // Every line ends in CRLF. The head is read line by line and bounded as it
 // is read (Limits: a request line over the limit gets 414, too many or too
 // long field lines 431), so a client cannot make the server buffer more
-// than the limits allow.
+// than the limits allow; and all clients together no more than a shared
+// budget (see "Memory for large heads" below).
 //
 // The body has no terminator of its own: the head says how long it is
 // (§6.3). Content-Length gives its size in bytes (§6.2). Transfer-Encoding:
@@ -30,6 +31,17 @@
 // after the body is the first byte of the next request (pipelining, §9.3),
 // so reading exactly the body, no more and no less, is what keeps requests
 // apart.
+//
+// # Request targets (§3.2)
+//
+// The target has four forms. Origin-form, "/path?query", is what clients
+// send to a server. Absolute-form, "http://example.com/path", is what they
+// send to a proxy, and a server must accept it too: its authority is then
+// the request's Host, and any Host header is ignored (§3.2.2), so Host
+// holds the authority and Scheme the URL's scheme. Authority-form,
+// "example.com:443", is for CONNECT only, and asterisk-form, "*", for
+// "OPTIONS *", a question about the server as a whole: Path is "*", and
+// the server makes PATH_INFO empty, since no resource is named.
 //
 // # Why strictness matters: request smuggling (§11.2)
 //
@@ -50,10 +62,44 @@
 //     characters (NUL, a lone CR) anywhere.
 //   - A chunk size with a sign, "0x", spaces or an overflow (§7.1), and
 //     chunk data not followed by CRLF.
+//   - A trailer field that must be known before the body: Content-Length,
+//     Transfer-Encoding, Host, Authorization, Content-Type and the others
+//     of RFC 9110 §6.5.1 (forbiddenTrailers in chunked.go). We ignore
+//     trailers, but a proxy that merged them into the header section it
+//     passed on would see another request than we do.
 //
 // A coding other than chunked gets 501 (we implement none), an HTTP
 // version other than 1.0 and 1.1 505, and an expectation other than
 // 100-continue 417 (RFC 9110 §10.1.1).
+//
+// # Fields sent once
+//
+// Most fields are lists: a client may repeat one, and the server joins the
+// values with commas (RFC 9110 §5.3). A few are a single value by their
+// grammar: Host, Content-Type, Authorization, User-Agent, Range and the
+// others listed at singletons in fields.go. Two of them cannot be joined
+// into anything meaningful ("text/plain,application/json" is no media type)
+// and the app and a proxy in front may each believe a different one, so a
+// repeat is refused with 400. The exception is a Content-Length repeating
+// the same number, which RFC 9110 §8.6 lets a recipient keep as one field:
+// the app sees "7", where "7,7" would make Django answer 500.
+//
+// # Memory for large heads
+//
+// The limits bound one head, not many: 300 clients sending heads at
+// gunicorn's limits (about 800 KB each) to a slow app held 600 MB. So only
+// a head's first smallHead bytes (8 KiB, enough for nearly every real
+// request) go into a buffer the connection reuses. A head that goes on
+// reserves, from a HeadMemory that all connections share (64 MiB by
+// default), the most its rest may take under the limits, and gives back
+// what it did not use once it is in. With the budget spent, the
+// connection stops reading and waits until memory comes back or its
+// deadline passes (ReadRequestUntil), then is refused with 503; the bytes
+// wait in the kernel meanwhile. A waiting head holds nothing, so heads
+// never wait for one another in a circle. A large head's bytes are read
+// straight into the chunks its strings are made of, not copied twice; a
+// large trailer section is held the same way. The Request keeps its
+// reservation until the next head read into it, or Release.
 //
 // # Use
 //
@@ -61,6 +107,7 @@
 //
 //	var req http1.Request
 //	var body http1.Body
+//	defer req.Release() // a large last head's memory
 //	for {
 //		err := http1.ReadRequest(br, http1.DefaultLimits, &req)
 //		if err != nil {

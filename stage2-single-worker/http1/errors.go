@@ -8,9 +8,10 @@ import (
 // Error is a request the server must refuse. Status is the response code to
 // send: 400 Bad Request, 414 URI Too Long, 417 Expectation Failed, 431 Request
 // Header Fields Too Large, 501 Not Implemented (a transfer coding other than
-// chunked) or 505 HTTP Version Not Supported. Reason is a short text for the
-// error log. After an *Error the connection's framing is unknown: the server
-// answers and closes it.
+// chunked), 503 Service Unavailable (no memory left for a large head; see
+// HeadMemory) or 505 HTTP Version Not Supported. Reason is a short text for
+// the error log. After an *Error the connection's framing is unknown: the
+// server answers and closes it.
 type Error struct {
 	Status int
 	Reason string
@@ -27,6 +28,7 @@ func uriTooLong(reason string) error     { return &Error{Status: 414, Reason: re
 func expectFailed(reason string) error   { return &Error{Status: 417, Reason: reason} }
 func fieldsTooLarge(reason string) error { return &Error{Status: 431, Reason: reason} }
 func notImplemented(reason string) error { return &Error{Status: 501, Reason: reason} }
+func unavailable(reason string) error    { return &Error{Status: 503, Reason: reason} }
 func badVersion(reason string) error     { return &Error{Status: 505, Reason: reason} }
 
 // Sentinel errors. ErrBadEscape is exported for the server; the others are

@@ -31,6 +31,8 @@ func FuzzReadRequest(f *testing.F) {
 		"GET / HTTP/1.1\nHost: h\n\n",
 		"\r\n\r\nGET / HTTP/2.0\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
+		// Past smallHead: the last fields go into a reserved chunk.
+		"GET / HTTP/1.1\r\nHost: h\r\n" + strings.Repeat("X-Fill: "+strings.Repeat("v", 1000)+"\r\n", 9) + "Content-Length: 2\r\nX: y\r\n\r\nab",
 	} {
 		f.Add([]byte(s))
 	}
@@ -51,15 +53,23 @@ func fuzzConnection(t *testing.T, br *bufio.Reader) []string {
 		req        Request
 		body       Body
 	)
+	lim := DefaultLimits
+	lim.Memory = NewHeadMemory(4 << 20) // this connection's alone
+	defer func() {
+		req.Release()
+		if n := lim.Memory.InUse(); n != 0 {
+			t.Errorf("%d bytes of head memory still reserved after Release", n)
+		}
+	}()
 	for range 8 {
-		err := ReadRequest(br, DefaultLimits, &req)
+		err := ReadRequest(br, lim, &req)
 		if err != nil {
 			checkFuzzError(t, err, 400, 414, 417, 431, 501, 505)
 			return append(transcript, err.Error())
 		}
 		checkRequest(t, &req)
 		transcript = append(transcript, req.Method+" "+req.Target+" "+req.Proto)
-		body.Reset(br, &req, DefaultLimits)
+		body.Reset(br, &req, lim)
 		data, err := io.ReadAll(&body)
 		if err != nil {
 			checkFuzzError(t, err, 400, 431)
@@ -101,7 +111,14 @@ func checkRequest(t *testing.T, r *Request) {
 	if r.Target[0] == '/' && r.Target != r.Path && r.Target != r.Path+"?"+r.Query {
 		t.Errorf("target %q split into path %q and query %q", r.Target, r.Path, r.Query)
 	}
+	var seen [len(singletons)]bool
 	for _, h := range r.Headers {
+		if i := singleton(h.Name); i >= 0 {
+			if seen[i] {
+				t.Errorf("%s twice in an accepted request", h.Name)
+			}
+			seen[i] = true
+		}
 		if !isToken(h.Name) || strings.ContainsAny(h.Value, "\r\n\x00") || h.Value != trimOWS(h.Value) {
 			t.Errorf("header %q: %q", h.Name, h.Value)
 		}
@@ -126,13 +143,20 @@ func FuzzChunkedBody(f *testing.F) {
 		"ffffffffffffffff\r\n",
 		"5 ;a\r\nhello\r\n0\r\n\r\n",
 		"5\r\nhelloX",
+		"0\r\n" + strings.Repeat("X-Sum: "+strings.Repeat("0", 1000)+"\r\n", 10) + "\r\n",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		read := func(br *bufio.Reader) (string, string) {
-			b := NewBody(br, &Request{Chunked: true, ContentLength: -1}, DefaultLimits)
+			lim := DefaultLimits
+			lim.Memory = NewHeadMemory(4 << 20)
+			req := &Request{Chunked: true, ContentLength: -1}
+			b := NewBody(br, req, lim)
 			data, err := io.ReadAll(b)
+			if req.Release(); lim.Memory.InUse() != 0 {
+				t.Errorf("%d bytes of trailer memory reserved after Release", lim.Memory.InUse())
+			}
 			if len(data) > len(in) {
 				t.Fatalf("decoded %d bytes from %d", len(data), len(in))
 			}

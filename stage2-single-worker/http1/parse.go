@@ -1,26 +1,54 @@
 package http1
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
-// parse interprets a head that readHead framed: every line of head ends in
-// CRLF and the last one is empty. All strings it stores are slices of head.
-func (r *Request) parse(head string) error {
-	line, rest := cutLine(head)
+// parse interprets the head that readHead framed in r.buf and r.chunks:
+// lines ending in CRLF, the request line first, without the empty line
+// that ended the head. All strings it stores are slices of two kinds of
+// string: r.buf's bytes copied once (r.buf is reused for the next head),
+// and each chunk's bytes as they are.
+func (r *Request) parse() error {
+	line, rest := cutLine(string(r.buf))
 	if err := r.parseRequestLine(line); err != nil {
 		return err
 	}
-	for {
-		line, rest = cutLine(rest)
-		if line == "" {
-			break
+	if err := r.parseFields(rest); err != nil {
+		return err
+	}
+	for _, c := range r.chunks {
+		if err := r.parseFields(chunkString(c)); err != nil {
+			return err
 		}
+	}
+	return r.checkFields()
+}
+
+// parseFields appends the field lines of lines, each ending in CRLF, to
+// r.Headers.
+func (r *Request) parseFields(lines string) error {
+	for lines != "" {
+		var line string
+		line, lines = cutLine(lines)
 		h, err := parseField(line)
 		if err != nil {
 			return err
 		}
 		r.Headers = append(r.Headers, h)
 	}
-	return r.checkFields()
+	return nil
+}
+
+// chunkString returns a chunk's bytes as a string without copying them,
+// as strings.Builder does. That is sound because nothing writes to a
+// chunk once its head is read: chunks are never reused (Request.reset
+// drops them), so the string stays as it is for as long as anyone holds
+// it. Copying instead would hold every large head twice while it is
+// parsed, which is what HeadMemory is there to prevent.
+func chunkString(c []byte) string {
+	return unsafe.String(unsafe.SliceData(c), len(c))
 }
 
 // cutLine splits off the first line of s, dropping its CRLF.
@@ -109,7 +137,12 @@ func (r *Request) parseTarget() error {
 // userinfo or an empty host is refused (RFC 9110 §4.2.1, §4.2.4).
 func (r *Request) parseAbsolute(t string) error {
 	scheme, rest, ok := strings.Cut(t, "://")
-	if !ok || !(equalFold(scheme, "http") || equalFold(scheme, "https")) {
+	switch {
+	case ok && equalFold(scheme, "http"):
+		r.Scheme = "http"
+	case ok && equalFold(scheme, "https"):
+		r.Scheme = "https"
+	default:
 		return badRequest("request target is neither a path nor an http URL")
 	}
 	end := strings.IndexAny(rest, "/?")

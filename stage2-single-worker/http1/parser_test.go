@@ -64,10 +64,10 @@ func TestReadRequestValid(t *testing.T) {
 			get11("/", "/", "", Header{"hOsT", "h"}, Header{"X-Weird!#$%&'*+-.^_`|~9", "v"})},
 		{"absolute-form", "GET http://example.com:8080/x?q HTTP/1.1\r\nHost: h\r\n\r\n", &Request{
 			Method: "GET", Target: "http://example.com:8080/x?q", Path: "/x", Query: "q", Proto: "HTTP/1.1", Minor: 1,
-			Headers: []Header{{"Host", "h"}}, Host: "example.com:8080", ContentLength: -1, KeepAlive: true}},
+			Headers: []Header{{"Host", "h"}}, Host: "example.com:8080", Scheme: "http", ContentLength: -1, KeepAlive: true}},
 		{"absolute-form without path", "GET HTTPS://[::1]?q HTTP/1.1\r\nHost: h\r\n\r\n", &Request{
 			Method: "GET", Target: "HTTPS://[::1]?q", Path: "/", Query: "q", Proto: "HTTP/1.1", Minor: 1,
-			Headers: []Header{{"Host", "h"}}, Host: "[::1]", ContentLength: -1, KeepAlive: true}},
+			Headers: []Header{{"Host", "h"}}, Host: "[::1]", Scheme: "https", ContentLength: -1, KeepAlive: true}},
 		{"asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &Request{
 			Method: "OPTIONS", Target: "*", Path: "*", Proto: "HTTP/1.1", Minor: 1,
 			Headers: []Header{{"Host", "h"}}, Host: "h", ContentLength: -1, KeepAlive: true}},
@@ -451,5 +451,89 @@ func TestUnescape(t *testing.T) {
 				t.Errorf("Unescape(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSingletonFieldsRFC9110_5_3: a field whose grammar is one value (see
+// singletons) sent twice is refused, since joining the two values makes a
+// third that neither sender meant; list fields repeat freely. A repeated
+// Content-Length with the same number is kept as one field (RFC 9110 §8.6,
+// RFC 9112 §6.3), so the app sees "7", not "7,7".
+func TestSingletonFieldsRFC9110_5_3(t *testing.T) {
+	const start = "POST / HTTP/1.1\r\nHost: h\r\n"
+	for _, name := range singletons {
+		if name == "Host" || name == "Content-Length" {
+			continue // below
+		}
+		t.Run("twice is 400: "+name, func(t *testing.T) {
+			in := start + name + ": a\r\n" + strings.ToLower(name) + ": a\r\n\r\n"
+			if _, err := readOne(t, in, DefaultLimits, 4096); statusOf(err) != 400 {
+				t.Errorf("ReadRequest(%q) = %v, want a 400", in, err)
+			}
+		})
+		t.Run("once is fine: "+name, func(t *testing.T) {
+			if _, err := readOne(t, start+name+": a\r\nX-Other: b\r\n\r\n", DefaultLimits, 4096); err != nil {
+				t.Errorf("ReadRequest = %v, want nil", err)
+			}
+		})
+	}
+	tests := []struct {
+		name    string
+		fields  string
+		status  int      // 0: accepted
+		headers []Header // when accepted
+	}{
+		{"RFC 9110 §7.2 two Hosts", "Host: h\r\n", 400, nil},
+		{"RFC 9110 §8.6 same Content-Length twice is kept once", "Content-Length: 7\r\nX-A: 1\r\ncontent-length: 7\r\n", 0,
+			[]Header{{"Host", "h"}, {"Content-Length", "7"}, {"X-A", "1"}}},
+		{"RFC 9110 §8.6 same number, other spelling", "Content-Length: 7\r\nContent-Length: 007\r\n", 0,
+			[]Header{{"Host", "h"}, {"Content-Length", "7"}}},
+		{"RFC 9110 §8.6 different Content-Lengths", "Content-Length: 7\r\nContent-Length: 8\r\n", 400, nil},
+		{"RFC 9110 §8.3 two Content-Types", "Content-Type: text/plain\r\nContent-Type: application/json\r\n", 400, nil},
+		{"RFC 9110 §8.3 two identical Content-Types", "Content-Type: text/plain\r\nContent-Type: text/plain\r\n", 400, nil},
+		{"RFC 9110 §11.6.2 two Authorizations", "Authorization: Basic YTpi\r\nAuthorization: Basic Yzpk\r\n", 400, nil},
+		{"RFC 9110 §5.3 list fields repeat", "Accept: text/html\r\nAccept: */*\r\nX-A: 1\r\nx-a: 2\r\nCookie: a=1\r\nCookie: b=2\r\n", 0,
+			[]Header{{"Host", "h"}, {"Accept", "text/html"}, {"Accept", "*/*"}, {"X-A", "1"}, {"x-a", "2"}, {"Cookie", "a=1"}, {"Cookie", "b=2"}}},
+		{"RFC 9110 §5.3 response singletons are not checked", "Location: /a\r\nLocation: /b\r\n", 0,
+			[]Header{{"Host", "h"}, {"Location", "/a"}, {"Location", "/b"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, size := range []int{16, 4096} {
+				req, err := readOne(t, start+tt.fields+"\r\n", DefaultLimits, size)
+				if got := statusOf(err); got != tt.status || (tt.status == 0 && err != nil) {
+					t.Fatalf("buffer %d: ReadRequest = %v, want status %d", size, err, tt.status)
+				}
+				if tt.status != 0 {
+					continue
+				}
+				if diff := cmp.Diff(tt.headers, req.Headers); diff != "" {
+					t.Errorf("buffer %d: headers (-want +got):\n%s", size, diff)
+				}
+			}
+		})
+	}
+}
+
+// TestSingletonLookup: singleton finds each name in any case, and nothing
+// else, near misses included.
+func TestSingletonLookup(t *testing.T) {
+	for i, name := range singletons {
+		for _, variant := range []string{name, strings.ToLower(name), strings.ToUpper(name)} {
+			if got := singleton(variant); got != i {
+				t.Errorf("singleton(%q) = %d, want %d", variant, got, i)
+			}
+		}
+		near := []string{name[:len(name)-1] + "~", "~" + name[1:], name + "s", name[1:], strings.ReplaceAll(name, "-", "_")}
+		for _, miss := range near {
+			if got := singleton(miss); got >= 0 && miss != name {
+				t.Errorf("singleton(%q) = %d, want -1", miss, got)
+			}
+		}
+	}
+	for _, other := range []string{"Accept", "Cookie", "X-Host", "Hos", "0", "Content-Encoding", "Location"} {
+		if got := singleton(other); got >= 0 {
+			t.Errorf("singleton(%q) = %d, want -1", other, got)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // ReadRequest reads one request head from br into req, reusing req's memory.
@@ -18,19 +19,35 @@ import (
 //
 // Leading empty lines (CRLF) before a request line are skipped (RFC 9112
 // §2.2), a few of them at most.
+//
+// A head larger than smallHead reserves the rest from lim.Memory; when
+// that is spent, ReadRequest refuses it at once with 503. A server, whose
+// connections have a deadline for their head, calls ReadRequestUntil.
 func ReadRequest(br *bufio.Reader, lim Limits, req *Request) error {
+	return ReadRequestUntil(br, lim, req, time.Time{})
+}
+
+// ReadRequestUntil is ReadRequest for a head due by deadline: a large head
+// that finds lim.Memory spent waits for memory until then, and only then
+// is refused with 503. Give it the read deadline of the connection.
+func ReadRequestUntil(br *bufio.Reader, lim Limits, req *Request, deadline time.Time) error {
 	req.reset()
-	if err := readHead(br, lim, req); err != nil {
+	if err := readHead(br, lim, req, deadline); err != nil {
 		return err
 	}
-	return req.parse(string(req.buf))
+	return req.parse()
 }
 
 // readHead frames the head: it copies the request line and the field lines,
-// CRLFs included, into req.buf up to and including the empty line, applying
-// the size limits as it goes so a client can never make it buffer more than
-// the limits allow. Interpreting the lines is parse's job.
-func readHead(br *bufio.Reader, lim Limits, req *Request) error {
+// CRLFs included, up to the empty line that ends the head (which it drops),
+// applying the size limits as it goes so a client can never make it buffer
+// more than the limits allow. Interpreting the lines is parse's job.
+//
+// The first smallHead bytes or so go into req.buf, which the Request
+// reuses; the lines after them into chunks reserved from lim's memory,
+// each sized so that a line always fits whole: the bytes are copied once,
+// from br's buffer to where they stay.
+func readHead(br *bufio.Reader, lim Limits, req *Request, deadline time.Time) error {
 	var err error
 	for empty := 0; ; empty++ {
 		req.buf, err = readLine(br, req.buf[:0], lineMax(lim.RequestLine))
@@ -49,10 +66,34 @@ func readHead(br *bufio.Reader, lim Limits, req *Request) error {
 			return badRequest("too many empty lines before the request line")
 		}
 	}
-	fieldMax, fields := lineMax(lim.FieldSize), 0
+	fieldMax, fields, total := lineMax(lim.FieldSize), 0, len(req.buf)
 	for {
-		start := len(req.buf)
-		req.buf, err = readLine(br, req.buf, fieldMax)
+		dst := &req.buf
+		if len(req.buf) >= smallHead {
+			if !req.roomFor(fieldMax) {
+				if end, err := headEnds(br, fieldMax); end || err != nil {
+					req.trim()
+					return err // no memory is taken for the empty line
+				}
+				if req.reserved == 0 {
+					// The head goes on past its small part: reserve all
+					// that the rest may take, a line past the limits
+					// included.
+					lines := (lim.fieldsMax() - fields + 1) * (fieldMax + 2)
+					rest := min(maxHeadBytes+fieldMax+2-total, lines)
+					if err := req.reserve(lim, rest, fieldMax, deadline); err != nil {
+						return err
+					}
+				}
+				if err := req.newChunk(fieldMax); err != nil {
+					return err
+				}
+			}
+			dst = &req.chunks[len(req.chunks)-1]
+		}
+		start := len(*dst)
+		*dst, err = readLine(br, *dst, fieldMax)
+		n := len(*dst) - start
 		switch {
 		case errors.Is(err, errLineTooLong):
 			return fieldsTooLarge("header field line too long")
@@ -60,15 +101,41 @@ func readHead(br *bufio.Reader, lim Limits, req *Request) error {
 			return io.ErrUnexpectedEOF
 		case err != nil:
 			return headError(err)
-		case len(req.buf)-start == 2:
-			return nil // the empty line that ends the head
-		case len(req.buf) > maxHeadBytes:
+		case n == 2:
+			*dst = (*dst)[:start] // the empty line that ends the head
+			req.trim()
+			return nil
+		}
+		if total += n; total > maxHeadBytes {
 			return fieldsTooLarge("request head too large")
 		}
 		if fields++; fields > lim.fieldsMax() {
 			return fieldsTooLarge("too many header fields")
 		}
 	}
+}
+
+// headEnds reports whether the next line is the empty one that ends the
+// head, and consumes it if so, before readHead reserves memory for a line.
+// When the connection fails first, it returns readHead's error for that.
+func headEnds(br *bufio.Reader, fieldMax int) (bool, error) {
+	next, err := br.Peek(2)
+	if err == nil && next[0] == '\r' && next[1] == '\n' {
+		_, _ = br.Discard(2)
+		return true, nil
+	}
+	if err != nil {
+		// At most a byte is left: read it as a line for the error it
+		// makes (a bare LF, an unexpected end), needing no memory.
+		_, err = readLine(br, nil, fieldMax)
+		switch {
+		case errors.Is(err, io.EOF):
+			return false, io.ErrUnexpectedEOF
+		case err != nil:
+			return false, headError(err)
+		}
+	}
+	return false, nil
 }
 
 // headError maps a readLine failure other than a long line.
@@ -97,21 +164,23 @@ func readLine(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
 	start := len(buf)
 	for {
 		frag, err := br.ReadSlice('\n')
+		if err != nil && err != bufio.ErrBufferFull && err != io.EOF {
+			return buf, err // what came of the line no longer matters
+		}
+		if len(buf)-start+len(frag) > max+2 {
+			// Too many bytes for any ending, CRLF or bare LF: too long,
+			// said as soon as it is known, so that the answer does not
+			// depend on how the bytes were buffered. What is not appended
+			// is never held: buf takes at most max+2 bytes of a line,
+			// which readHead's chunks count on.
+			return buf, errLineTooLong
+		}
 		buf = append(buf, frag...)
 		n := len(buf) - start
 		switch {
 		case err == nil:
-			// Length first when the bytes before the LF are already too
-			// many for any ending: a small buffer would have said so
-			// before seeing the LF, and the answer must not depend on it.
-			if n-1 > max+1 {
-				return buf, errLineTooLong
-			}
 			if n < 2 || buf[len(buf)-2] != '\r' {
 				return buf, errBareLF
-			}
-			if n-2 > max {
-				return buf, errLineTooLong
 			}
 			return buf, nil
 		case n > max+1 && (err == bufio.ErrBufferFull || err == io.EOF):
@@ -122,10 +191,8 @@ func readLine(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
 		case err == bufio.ErrBufferFull:
 		case err == io.EOF && n == 0:
 			return buf, io.EOF
-		case err == io.EOF:
+		default: // io.EOF within the line
 			return buf, io.ErrUnexpectedEOF
-		default:
-			return buf, err
 		}
 	}
 }

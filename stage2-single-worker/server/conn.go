@@ -66,6 +66,7 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {
 	defer c.s.removeConn(c)
+	defer c.req.Release() // the last head's memory goes back to the shared budget
 	c.learnAddrs()
 
 	first := true
@@ -149,10 +150,11 @@ func (c *conn) waitForRequest(first bool) bool {
 func (c *conn) serveRequest() bool {
 	s := c.s
 	start := time.Now()
-	_ = c.nc.SetReadDeadline(start.Add(s.timeout()))
+	headDue := start.Add(s.timeout())
+	_ = c.nc.SetReadDeadline(headDue)
 
 	req := &c.req
-	if err := http1.ReadRequest(c.br, s.Limits, req); err != nil {
+	if err := http1.ReadRequestUntil(c.br, s.Limits, req, headDue); err != nil {
 		c.refuse(err)
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 	"gunicorn-go/stage2-single-worker/http1"
@@ -38,11 +39,21 @@ func splitAddr(a net.Addr) (host, port string) {
 // buildEnviron fills c.env for c.req, as PEP 3333 and gunicorn describe it.
 func (c *conn) buildEnviron() error {
 	s, req, env := c.s, &c.req, &c.env
+	clear(env.Vars) // the last request's strings: let them go
 	env.Vars = env.Vars[:0]
+	if cap(env.Vars) > maxKeptVars {
+		env.Vars = nil
+	}
 
 	path, err := http1.Unescape(req.Path)
 	if err != nil {
 		return &http1.Error{Status: 400, Reason: "bad percent-encoding in path " + strconv.Quote(req.Path)}
+	}
+	if req.Target == "*" {
+		// OPTIONS * asks about the server, not a resource: there is no
+		// path, and PEP 3333 wants PATH_INFO empty or starting with "/".
+		// RAW_URI keeps the "*".
+		path = ""
 	}
 	script := s.ScriptName
 	if underScript(path, script) {
@@ -62,31 +73,32 @@ func (c *conn) buildEnviron() error {
 	if c.remotePort != "" {
 		env.Vars = append(env.Vars, varOf("REMOTE_PORT", c.remotePort))
 	}
-	scheme := s.scheme()
+	scheme, trust := s.scheme(), s.proxies()
 	if c.trustedProxy {
-		if scheme, err = s.proxies().scheme(req, scheme); err != nil {
+		if scheme, err = trust.scheme(req, scheme); err != nil {
 			return err
 		}
 	}
 	name, port := c.serverName, c.serverPort
-	if port == "" {
+	switch {
+	case req.Scheme != "":
+		// An absolute-form target ("GET http://example.com/ HTTP/1.1", as
+		// sent to a proxy) names the server itself, and overrides the Host
+		// header (RFC 9112 §3.2.2): CGI's SERVER_NAME is the host "to
+		// which the client request is directed" (RFC 3875 §4.1.14).
+		name, port = hostPort(req.Host, req.Scheme)
+	case port == "":
 		// A unix socket: the server's name and port come from the Host header.
 		name, port = hostPort(req.Host, scheme)
 	}
 	env.Vars = append(env.Vars, varOf("SERVER_NAME", name), varOf("SERVER_PORT", port))
-
-	for _, h := range req.Headers {
-		key, ok := c.environKey(h.Name)
-		if !ok {
-			continue
-		}
-		if i := indexVar(env.Vars, key); i >= 0 {
-			// A repeated header: join the values, as gunicorn does.
-			env.Vars[i].Value += "," + h.Value
-			continue
-		}
-		env.Vars = append(env.Vars, varOf(key, h.Value))
+	if req.Host != "" {
+		// The Host header, or the absolute-form target's authority that
+		// replaces it (http1 chose; a second Host was refused).
+		env.Vars = append(env.Vars, varOf("HTTP_HOST", req.Host))
 	}
+
+	c.headerVars(trust)
 
 	env.Input = c.input.reader()
 	env.Errors = s.ErrorLog.Stream()
@@ -111,9 +123,13 @@ func (s *Server) scheme() string {
 	return "http"
 }
 
+// hostPort splits a Host value or authority into SERVER_NAME and
+// SERVER_PORT, the port defaulting to the scheme's.
 func hostPort(host, scheme string) (string, string) {
-	if h, p, err := net.SplitHostPort(host); err == nil {
+	if h, p, err := net.SplitHostPort(host); err == nil && p != "" {
 		return h, p
+	} else if err == nil {
+		host = h // "example.com:", an empty port (RFC 3986 §3.2.3)
 	}
 	if scheme == "https" {
 		return host, "443"
@@ -121,10 +137,143 @@ func hostPort(host, scheme string) (string, string) {
 	return host, "80"
 }
 
-func indexVar(vars []wsgi.Var, key string) int {
+// headerVars appends the request's header fields to c.env.Vars: HTTP_NAME,
+// CONTENT_TYPE and CONTENT_LENGTH. A name sent more than once gets its
+// values joined with commas, in the order received, as gunicorn does (RFC
+// 9110 §5.3; http1 has refused the singletons that cannot be joined). Host
+// is not among them: buildEnviron has set HTTP_HOST. Nor, from a peer not
+// trusted with them, are the secure scheme headers (see forwarded.go).
+//
+// The cost is linear in the number of fields, which a client chooses (up to
+// limit_request_fields, 32768 at most): a repeated name is found in a map
+// once a request has more than scanFields fields, and joined values are
+// copied once, into one buffer, rather than grown by += (20,000 values
+// took seconds that way).
+func (c *conn) headerVars(trust *proxyTrust) {
+	req, env := &c.req, &c.env
+	base := len(env.Vars) // header vars start here
+	sc := scratchPool.Get().(*environScratch)
+	defer sc.put()
+	byMap := len(req.Headers) > scanFields
+	if byMap && sc.index == nil {
+		sc.index = make(map[string]int32, len(req.Headers))
+	}
+	repeated := false
+	for _, h := range req.Headers {
+		key, ok := c.environKey(h.Name)
+		if !ok || key == "HTTP_HOST" || (!c.trustedProxy && trust.isSchemeKey(key)) {
+			sc.slots = append(sc.slots, -1)
+			continue
+		}
+		j := int32(-1)
+		if byMap {
+			if k, hit := sc.index[key]; hit {
+				j = k
+			}
+		} else {
+			j = indexVar(env.Vars[base:], key)
+		}
+		if j < 0 {
+			j = int32(len(env.Vars) - base)
+			env.Vars = append(env.Vars, varOf(key, h.Value))
+			sc.joins = append(sc.joins, varJoin{n: -1})
+			if byMap {
+				sc.index[key] = j
+			}
+		} else {
+			if sc.joins[j].n < 0 {
+				sc.joins[j].n = len(env.Vars[base+int(j)].Value)
+			}
+			sc.joins[j].n += 1 + len(h.Value)
+			repeated = true
+		}
+		sc.slots = append(sc.slots, j)
+	}
+	if repeated {
+		sc.join(env.Vars[base:], req.Headers)
+	}
+}
+
+// scanFields is the most header fields for which headerVars looks for a
+// repeated name by scanning the vars so far rather than with a map: a
+// request has a dozen, and a scan of a dozen strings beats hashing.
+const scanFields = 32
+
+// maxKeptVars bounds the environ vars a connection keeps from one request
+// to the next, so that one request with thousands of fields does not pin
+// their memory for the connection's life.
+const maxKeptVars = 1024
+
+// environScratch is headerVars' working memory, pooled: a request with
+// thousands of fields needs it, and most requests on a connection would
+// only carry it around.
+type environScratch struct {
+	index map[string]int32 // environ key -> its var, past scanFields fields
+	slots []int32          // header i -> its var (from base), -1 when dropped
+	joins []varJoin        // per header var: the joined value's length
+}
+
+// varJoin is a header var's joined value, when its name was repeated: n
+// bytes (-1 when the name came once), written at buf[start:start+n], at
+// being where the next value goes, after a comma once some value has.
+type varJoin struct {
+	n, start, at int
+	some         bool
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(environScratch) }}
+
+// put empties sc and returns it to the pool, without the memory of an
+// unusually large request.
+func (sc *environScratch) put() {
+	if len(sc.index) > maxKeptVars {
+		sc.index = nil
+	}
+	clear(sc.index)
+	sc.slots, sc.joins = sc.slots[:0], sc.joins[:0]
+	if cap(sc.joins) > maxKeptVars {
+		sc.joins = nil // slots are 4 bytes a field, and the fields are bounded
+	}
+	scratchPool.Put(sc)
+}
+
+// join replaces the value of every var whose name was repeated by all its
+// values in order, comma-separated: one buffer for all of them, each value
+// copied once.
+func (sc *environScratch) join(vars []wsgi.Var, headers []http1.Header) {
+	total := 0
+	for j := range sc.joins {
+		if jn := &sc.joins[j]; jn.n >= 0 {
+			jn.start, jn.at = total, total
+			total += jn.n
+		}
+	}
+	buf := make([]byte, total)
+	for i, j := range sc.slots {
+		if j < 0 || sc.joins[j].n < 0 {
+			continue
+		}
+		jn := &sc.joins[j]
+		if jn.some {
+			buf[jn.at] = ','
+			jn.at++
+		}
+		jn.at += copy(buf[jn.at:], headers[i].Value)
+		jn.some = true
+	}
+	joined := string(buf)
+	for j, jn := range sc.joins {
+		if jn.n >= 0 {
+			vars[j].Value = joined[jn.start : jn.start+jn.n]
+		}
+	}
+}
+
+// indexVar returns the index in vars of key, or -1.
+func indexVar(vars []wsgi.Var, key string) int32 {
 	for i := range vars {
 		if vars[i].Key == key {
-			return i
+			return int32(i)
 		}
 	}
 	return -1
@@ -145,17 +294,21 @@ func (c *conn) environKey(name string) (key string, ok bool) {
 		c.cacheKey(name, "")
 		return "", false
 	}
+	key = headerKey(name)
+	c.cacheKey(name, key)
+	return key, true
+}
+
+// headerKey is the environ key of a header name.
+func headerKey(name string) string {
 	upper := strings.ToUpper(name)
 	switch upper {
 	case "CONTENT-TYPE":
-		key = "CONTENT_TYPE"
+		return "CONTENT_TYPE"
 	case "CONTENT-LENGTH":
-		key = "CONTENT_LENGTH"
-	default:
-		key = "HTTP_" + strings.ReplaceAll(upper, "-", "_")
+		return "CONTENT_LENGTH"
 	}
-	c.cacheKey(name, key)
-	return key, true
+	return "HTTP_" + strings.ReplaceAll(upper, "-", "_")
 }
 
 func (c *conn) cacheKey(name, key string) {

@@ -23,11 +23,18 @@ var (
 	DefaultSecureSchemeHeaders = map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"}
 )
 
+// From a peer it does not trust, the server also removes the secure scheme
+// headers from the environ: an app that reads them itself (Django's
+// SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")) would
+// otherwise take a client's word for https, and mark its session cookie
+// secure or skip its redirect to https for it.
+
 // proxyTrust is ForwardedAllowIPs and SecureSchemeHeaders, parsed once.
 type proxyTrust struct {
 	all      bool           // "*": every peer is trusted
 	networks []netip.Prefix // trusted addresses (as /32 or /128) and networks
 	headers  []http1.Header // the secure scheme headers and their https values
+	keys     []string       // their environ keys, "HTTP_X_FORWARDED_PROTO"...
 }
 
 // newProxyTrust parses the settings. Entries that are neither an address
@@ -37,6 +44,7 @@ func newProxyTrust(allow []string, headers map[string]string) *proxyTrust {
 	t := &proxyTrust{}
 	for name, value := range headers {
 		t.headers = append(t.headers, http1.Header{Name: name, Value: value})
+		t.keys = append(t.keys, headerKey(name))
 	}
 	for _, a := range allow {
 		a = strings.TrimSpace(a)
@@ -96,4 +104,15 @@ func (t *proxyTrust) scheme(req *http1.Request, def string) (string, error) {
 		}
 	}
 	return scheme, nil
+}
+
+// isSchemeKey reports whether the environ key is a secure scheme header's,
+// which only a trusted peer may pass to the app.
+func (t *proxyTrust) isSchemeKey(key string) bool {
+	for _, k := range t.keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
