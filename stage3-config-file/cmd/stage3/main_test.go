@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage3-config-file/config"
 )
