@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -17,7 +18,7 @@ import (
 )
 
 // Version is gunicorn-go's version, as SERVER_SOFTWARE and the start-up log show it.
-const Version = "0.3.0"
+const Version = "0.4.0"
 
 // Software is the SERVER_SOFTWARE value.
 const Software = "gunicorn-go/" + Version
@@ -287,25 +288,67 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// backlogDrain is how long Shutdown keeps accepting the connections the
-// kernel had already queued: they reached the server, and closing the
-// listener would reset them.
-const backlogDrain = 50 * time.Millisecond
-
 func (s *Server) beginShutdown() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.shutting.Store(true)
-	for l := range s.listeners {
-		// Serve accepts what is queued until the deadline, then closes l.
-		d, ok := l.(interface{ SetDeadline(time.Time) error })
-		if !ok || d.SetDeadline(time.Now().Add(backlogDrain)) != nil {
-			closeListener(l, s.ErrorLog)
-		}
-	}
 	if s.stopping != nil && !s.stopped {
 		s.stopped = true
 		close(s.stopping) // a Serve waiting for room sees the shutdown
+	}
+	listeners := make([]net.Listener, 0, len(s.listeners))
+	for l := range s.listeners {
+		listeners = append(listeners, l)
+	}
+	closed := s.closed
+	s.mu.Unlock()
+	for _, l := range listeners {
+		if !closed {
+			s.acceptQueued(l)
+		}
+		closeListener(l, s.ErrorLog)
+	}
+}
+
+// acceptQueued accepts, without waiting, every connection the kernel has
+// queued on l, and serves them: they reached the server, and closing the
+// listener would reset them. It is done just before the listener closes, so
+// that a client connecting afterwards is refused, which it can tell from a
+// connection that was lost.
+func (s *Server) acceptQueued(l net.Listener) {
+	sc, ok := l.(syscall.Conn)
+	if !ok {
+		return
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	var fds []int
+	_ = raw.Control(func(fd uintptr) { // fails only if l is closed: nothing queued then
+		for {
+			nfd, _, err := syscall.Accept4(int(fd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				return // EAGAIN: the queue is empty
+			}
+			fds = append(fds, nfd)
+		}
+	})
+	for _, fd := range fds {
+		f := os.NewFile(uintptr(fd), "queued")
+		nc, err := net.FileConn(f)
+		f.Close() // FileConn made its own copy
+		if err != nil {
+			s.ErrorLog.Warnf("a connection queued at shutdown: %v", err)
+			continue
+		}
+		if c := s.newConn(nc); c != nil {
+			go c.serve()
+		} else {
+			nc.Close()
+		}
 	}
 }
 

@@ -1,0 +1,66 @@
+package arbiter
+
+import (
+	"time"
+
+	"gunicorn-go/stage2-single-worker/lifecycle"
+)
+
+// Config is everything the arbiter needs: stage 2's server settings, plus
+// the workers'.
+type Config struct {
+	lifecycle.Config
+
+	// Workers is how many worker processes run the app (gunicorn's
+	// workers); 1 when zero.
+	Workers int
+	// WorkerTimeout is how long a request may run in a worker, and an idle
+	// worker may take to answer a ping, before the worker is taken for
+	// stuck (gunicorn's timeout); 0 turns the check off.
+	WorkerTimeout time.Duration
+	// MaxRequests is how many requests a worker serves before it is
+	// replaced (gunicorn's max_requests); 0 never. MaxRequestsJitter adds
+	// up to that many more, chosen at random per worker, so that workers
+	// started together do not all restart together.
+	MaxRequests, MaxRequestsJitter int
+	// WorkerConnections bounds the client connections per worker
+	// (gunicorn's worker_connections): the master holds at most Workers ×
+	// WorkerConnections at once. 1000 when zero.
+	WorkerConnections int
+	// ProcName names the workers in ps: "gunicorn-go: worker [ProcName]";
+	// the app's spec when empty.
+	ProcName string
+
+	// Reload re-reads the settings, for HUP: the config file, the
+	// environment and the original command line. Nil: HUP restarts the
+	// workers with the settings they had. warnings are logged.
+	Reload func() (cfg Config, warnings []string, err error)
+}
+
+func (c *Config) workers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return 1
+}
+
+func (c *Config) gracefulTimeout() time.Duration {
+	if c.GracefulTimeout > 0 {
+		return c.GracefulTimeout
+	}
+	return lifecycle.DefaultGracefulTimeout
+}
+
+func (c *Config) workerConnections() int {
+	if c.WorkerConnections > 0 {
+		return c.WorkerConnections
+	}
+	return 1000
+}
+
+func (c *Config) procName() string {
+	if c.ProcName != "" {
+		return c.ProcName
+	}
+	return c.App
+}

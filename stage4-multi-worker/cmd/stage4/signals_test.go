@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+
+	"gunicorn-go/shared/testkit"
+)
+
+// versioned is a test app that answers its VERSION: HUP must switch the
+// answers once the code on disk changes. Each version is a different
+// length, so that Python never takes a stale .pyc for the new source.
+func versioned(version string) string {
+	return "import json, os\n\nVERSION = " + fmt.Sprintf("%q", version) + "\n\n\n" +
+		"def app(environ, start_response):\n" +
+		"    start_response('200 OK', [('Content-Type', 'application/json')])\n" +
+		"    return [json.dumps({'pid': os.getpid(), 'version': VERSION}).encode()]\n"
+}
+
+// TestReloadUnderLoad: HUP, while keep-alive clients keep asking and the
+// app's code has changed on disk, switches the answers to the new code with
+// no request failing; the old workers retire. HUP with code that no longer
+// imports leaves the old workers answering, and logs the traceback.
+func TestReloadUnderLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeApp(t, dir, "versioned.py", versioned("one"))
+	m := startMaster(t, nil, "-w", "2", "--chdir", dir, "versioned:app")
+	old := m.waitWorkers(2, nil)
+	l := startLoad(m.url+"/", 4)
+	l.waitFor(t, "answers from the first version", func(l *load) bool { return l.last["one"] > 20 })
+
+	writeApp(t, dir, "versioned.py", versioned("two-two"))
+	m.Signal(syscall.SIGHUP)
+	fresh := m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, old[0]) && !slices.Contains(pids, old[1]) })
+	l.waitFor(t, "answers from the second version", func(l *load) bool { return l.last["two-two"] > 50 })
+	l.end()
+	if len(l.errs) > 0 || len(l.statuses) > 0 {
+		t.Errorf("requests failed during the reload: %s", l.failures())
+	}
+	if tail := l.versions[len(l.versions)-20:]; slices.ContainsFunc(tail, func(v string) bool { return v != "two-two" }) {
+		t.Errorf("answers after the reload: %q", tail)
+	}
+	t.Logf("reload under load: %s", l.failures())
+
+	writeApp(t, dir, "versioned.py", "raise ImportError('the new code is broken')\n")
+	m.Signal(syscall.SIGHUP)
+	m.WaitLog("Reload failed: the new workers cannot load the app; the previous workers keep serving", waitTimeout)
+	m.WaitLog("ImportError: the new code is broken", waitTimeout)
+	for range 10 {
+		if r := m.mustGet("/"); r.Version != "two-two" {
+			t.Errorf("after a failed reload: %+v", r)
+		}
+	}
+	if got := m.waitWorkers(2, nil); !slices.Equal(got, fresh) {
+		t.Errorf("workers after a failed reload: %v, want %v", got, fresh)
+	}
+}
+
+// TestGracefulStopUnderLoad: TERM while eight keep-alive clients keep
+// asking, and slow requests are in flight, loses no request that reached
+// the server: the slow ones finish, every other is answered or finds the
+// listener closed, and the master exits 0.
+func TestGracefulStopUnderLoad(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "2", "--threads", "4", "apps:app")
+	m.waitWorkers(2, nil)
+	l := startLoad(m.url+"/", 8)
+	l.waitFor(t, "the load to run", func(l *load) bool { return l.ok > 100 })
+	slow := make(chan int, 3)
+	running := t.TempDir()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _, err := get(&http.Client{}, m.url+"/sleep?"+running+"&1")
+			if err != nil {
+				t.Errorf("a slow request in flight at TERM: %v", err)
+			}
+			slow <- status
+		}()
+	}
+	testkit.WaitFor(t, "the slow requests to be running", waitTimeout, func() bool {
+		entries, _ := os.ReadDir(running)
+		return len(entries) == 3
+	})
+	m.Signal(syscall.SIGTERM)
+	if code := m.Wait(waitTimeout); code != 0 {
+		t.Errorf("exit %d after TERM, want 0", code)
+	}
+	l.end()
+	wg.Wait()
+	close(slow)
+	for status := range slow {
+		if status != 200 {
+			t.Errorf("a slow request in flight at TERM: %d", status)
+		}
+	}
+	var lost []error
+	for _, err := range l.errs {
+		if !refused(err) {
+			lost = append(lost, err)
+		}
+	}
+	if len(lost) > 0 || len(l.statuses) > 0 {
+		t.Errorf("requests lost at TERM: %v; statuses %v", lost, l.statuses)
+	}
+	t.Logf("TERM under load: %d answered, %d refused after the listener closed", l.ok, len(l.errs)-len(lost))
+}
+

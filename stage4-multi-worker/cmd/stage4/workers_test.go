@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"gunicorn-go/shared/testkit"
+)
+
+// TestWorkerCount: -w 3 runs three workers, as /proc shows; TTIN adds one,
+// TTOU takes one away, never below one; each is titled for ps.
+func TestWorkerCount(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "3", "apps:app")
+	pids := m.waitWorkers(3, nil)
+	for _, pid := range pids {
+		if got := cmdline(pid); got != "gunicorn-go: worker [apps:app]" {
+			t.Errorf("worker %d's command line: %q", pid, got)
+		}
+	}
+	if got := cmdline(m.Pid()); !strings.Contains(got, "stage4 -b 127.0.0.1:0") {
+		t.Errorf("the master's command line is the one that started it: %q", got)
+	}
+	// Signals of one kind sent before the first is handled arrive as one
+	// (the kernel keeps one pending), so each waits for the last's effect.
+	m.Signal(syscall.SIGTTIN)
+	m.waitWorkers(4, nil)
+	for n := 3; n >= 1; n-- {
+		m.Signal(syscall.SIGTTOU)
+		m.waitWorkers(n, nil)
+	}
+	m.Signal(syscall.SIGTTOU) // never below one
+	testkit.WaitFor(t, "the last TTOU handled", waitTimeout, func() bool { return len(m.Lines("Handling signal: ttou")) == 4 })
+	if got := m.waitWorkers(1, nil); len(got) != 1 {
+		t.Errorf("workers %v", got)
+	}
+	m.mustGet("/")
+}
+
+// TestProcName: proc_name names the workers in ps.
+func TestProcName(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-n", "shop", "apps:app")
+	pid := m.waitWorkers(1, nil)[0]
+	if got := cmdline(pid); got != "gunicorn-go: worker [shop]" {
+		t.Errorf("worker's command line: %q", got)
+	}
+}
+
+// TestTitleKeepsTheVirtualenv: retitling a worker breaks neither
+// sys.executable nor the virtualenv Python derives from its argv[0].
+func TestTitleKeepsTheVirtualenv(t *testing.T) {
+	t.Parallel()
+	venv := filepath.Join(t.TempDir(), "venv")
+	if out, err := exec.Command(testkit.RealPython(t), "-m", "venv", "--without-pip", venv).CombinedOutput(); err != nil {
+		testkit.Missing(t, fmt.Sprintf("python3 -m venv (%v: %s)", err, out), "python3-venv")
+	}
+	python := filepath.Join(venv, "bin", "python")
+	p := testkit.Start(t, testkit.StartOptions{}, binary(t), "-b", "127.0.0.1:0", "--python", python, "--chdir", testdata(t), "apps:app")
+	m := &master{Proc: p, t: t, url: "http://" + p.WaitListening(startTimeout)}
+	r := m.mustGet("/interpreter")
+	if r.Executable != python || r.Prefix != venv {
+		t.Errorf("in the worker: sys.executable %q, sys.prefix %q; want %q and %q", r.Executable, r.Prefix, python, venv)
+	}
+	if got := cmdline(r.Pid); got != "gunicorn-go: worker [apps:app]" {
+		t.Errorf("worker's command line: %q", got)
+	}
+}
+
+// TestRequestsRunAtOnce: -w 3 --threads 2 runs six requests at the same
+// time: each waits at a barrier until all six have reached it, so the test
+// passes only if none waited for another to finish. With --threads 4 one
+// worker runs four at once, and sees wsgi.multithread.
+func TestRequestsRunAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		workers, threads int
+	}{{3, 2}, {1, 4}} {
+		t.Run(fmt.Sprintf("%dx%d", tc.workers, tc.threads), func(t *testing.T) {
+			t.Parallel()
+			m := startMaster(t, nil, "-w", fmt.Sprint(tc.workers), "--threads", fmt.Sprint(tc.threads), "apps:app")
+			m.waitWorkers(tc.workers, nil)
+			n := tc.workers * tc.threads
+			barrier := t.TempDir()
+			replies := make(chan reply, n)
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					replies <- m.mustGet(fmt.Sprintf("/barrier?%s&%d", barrier, n))
+				}()
+			}
+			wg.Wait()
+			close(replies)
+			perWorker := map[int]int{}
+			for r := range replies {
+				if r.Barrier != "passed" || r.Multithread != (tc.threads > 1) || r.Multiprocess != (tc.workers > 1) {
+					t.Errorf("reply %+v", r)
+				}
+				perWorker[r.Pid]++
+			}
+			if len(perWorker) != tc.workers {
+				t.Errorf("requests per worker: %v, want %d workers with %d each", perWorker, tc.workers, tc.threads)
+			}
+		})
+	}
+}
+
+// TestWorkerKilledUnderLoad: a worker killed with SIGKILL while keep-alive
+// clients keep asking fails only the request it was running (a 502), and a
+// new worker takes its place.
+func TestWorkerKilledUnderLoad(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "2", "apps:app")
+	before := m.waitWorkers(2, nil)
+	l := startLoad(m.url+"/", 4)
+	l.waitFor(t, "both workers to answer", func(l *load) bool { return len(l.pids) == 2 })
+	if err := syscall.Kill(before[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	after := m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, before[0]) })
+	fresh := after[0]
+	if fresh == before[1] {
+		fresh = after[1]
+	}
+	l.waitFor(t, "the new worker to answer", func(l *load) bool { return l.pids[fresh] })
+	l.end()
+	t.Logf("with a worker killed: %s", l.failures())
+	// One thread per worker: one request at most was running in it.
+	if len(l.errs) > 0 || l.statuses[502] > 1 || len(l.statuses) > 1 || (len(l.statuses) == 1 && l.statuses[502] == 0) {
+		t.Errorf("only the killed worker's request in flight may fail, with 502: %s", l.failures())
+	}
+	m.WaitLog(fmt.Sprintf("[ERROR] Worker (pid:%d) was sent SIGKILL! Perhaps out of memory?", before[0]), waitTimeout)
+}
+
+// TestWorkerTimeout: a request running past --timeout is answered 504; the
+// error log says WORKER TIMEOUT and shows the line the worker was stuck on;
+// a replacement starts; quick requests are answered meanwhile by the other
+// worker.
+func TestWorkerTimeout(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "2", "-t", "2", "apps:app")
+	before := m.waitWorkers(2, nil)
+	stuck := make(chan int, 1)
+	go func() {
+		status, _, _ := get(http.DefaultClient, m.url+"/stuck")
+		stuck <- status
+	}()
+	m.WaitLog("WORKER TIMEOUT", waitTimeout) // meanwhile
+	for range 5 {
+		m.mustGet("/")
+	}
+	if status := <-stuck; status != 504 {
+		t.Errorf("the stuck request: %d, want 504", status)
+	}
+	line := m.WaitLog("[CRITICAL] WORKER TIMEOUT (pid:", waitTimeout)
+	var pid int
+	fmt.Sscanf(line[strings.Index(line, "(pid:"):], "(pid:%d)", &pid)
+	if !slices.Contains(before, pid) {
+		t.Fatalf("%q names no worker of %v", line, before)
+	}
+	log := m.Stderr.String()
+	for _, want := range []string{`apps.py", line`, "in app\n", "time.sleep(3600)  # the line a stuck worker's traceback names"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the traceback lacks %q:\n%s", want, log)
+		}
+	}
+	m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, pid) })
+}
+
+// TestMaxRequests: with --max-requests 10, 60 requests on one keep-alive
+// connection are answered by six workers in turn, ten each; every one
+// succeeds and the connection is never closed.
+func TestMaxRequests(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "--max-requests", "10", "apps:app")
+	m.waitWorkers(1, nil)
+	var conns atomic.Int32
+	var dialer net.Dialer
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConnsPerHost: 1,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conns.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}}
+	var pids []int
+	for i := range 60 {
+		status, r, err := get(client, m.url+"/")
+		if err != nil || status != 200 {
+			t.Fatalf("request %d: %d, %v", i, status, err)
+		}
+		if len(pids) == 0 || pids[len(pids)-1] != r.Pid {
+			pids = append(pids, r.Pid)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for 60 requests: the server closed one", n)
+	}
+	if len(pids) != 6 {
+		t.Errorf("workers in turn: %v, want six", pids)
+	}
+	m.WaitLog("Autorestarting worker after current request.", waitTimeout)
+}
+
+// TestBootErrors: an interpreter that cannot start is exit 3, an app that
+// cannot be imported exit 4, each with gunicorn's reason.
+func TestBootErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		reason string
+	}{
+		{"no interpreter", []string{"--python", "/nonexistent/python3", "apps:app"}, 3, "Reason: Worker failed to boot."},
+		{"no module", []string{"no_such_module:app"}, 4, "Reason: App failed to load."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := testkit.Start(t, testkit.StartOptions{}, binary(t), append([]string{"-b", "127.0.0.1:0", "--chdir", testdata(t)}, tc.args...)...)
+			if code := p.Wait(waitTimeout); code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, p.Stderr.String())
+			}
+			p.WaitLog(tc.reason, waitTimeout)
+		})
+	}
+}
+
+// TestMasterKilled: when the master dies by SIGKILL, which it cannot
+// handle, its workers die with it: nothing is left serving nobody.
+func TestMasterKilled(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "3", "apps:app")
+	pids := m.waitWorkers(3, nil)
+	if err := syscall.Kill(m.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	m.Wait(waitTimeout)
+	start := time.Now()
+	testkit.WaitFor(t, "the workers to die with the master", waitTimeout, func() bool {
+		for _, pid := range pids {
+			if testkit.Running(pid) {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("the workers were gone %v after the master", time.Since(start).Round(time.Millisecond))
+}
