@@ -166,7 +166,8 @@ var (
 	buildDir string
 )
 
-// Binary builds a stage's command once per test process and returns its path.
+// Binary builds a stage's command once per test process and returns its path;
+// with TESTKIT_RACE=1 in the environment, with the race detector.
 // pkg is the command's directory relative to the repository root, for example
 // "stage2-single-worker/cmd/stage2". The binary lands in a temporary directory
 // that Main removes at the end of the run (or CleanupBinaries, from a TestMain
@@ -186,7 +187,11 @@ func Binary(t testing.TB, pkg string) string {
 		buildDir = d
 	}
 	out := filepath.Join(buildDir, filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", out, "./"+pkg)
+	args := []string{"build", "-o", out}
+	if os.Getenv("TESTKIT_RACE") == "1" {
+		args = append(args, "-race") // the binaries under test, race-checked too
+	}
+	cmd := exec.Command("go", append(args, "./"+pkg)...)
 	cmd.Dir = RepoRoot(t)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("testkit: go build %s: %v\n%s", pkg, err, b)

@@ -39,7 +39,7 @@
 //
 //	```console check needs=curl
 //	$ bin/stage2 -b 127.0.0.1:8000 --chdir shared/examples hello:app &
-//	[...] [...] [INFO] Starting gunicorn-go 0.3.0
+//	[...] [...] [INFO] Starting gunicorn-go 0.4.0
 //	[...] [...] [INFO] Listening at: http://127.0.0.1:8000 (...)
 //	...
 //	$ curl -s http://127.0.0.1:8000/

@@ -1,20 +1,16 @@
 package pyapp
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
 
-// dumpPipe collects what a runner's faulthandler writes to fd 4: the
-// traceback of each of its threads, on dumpSignal. A goroutine reads the
-// pipe as it fills, so the runner never blocks on it.
+// dumpPipe collects what a runner writes to fd 4: the traceback of each of
+// its threads, on dumpSignal (runner.py's dump_tracebacks). A goroutine
+// reads the pipe as it fills, so the runner never blocks on it.
 type dumpPipe struct {
 	r *os.File
 
@@ -63,8 +59,8 @@ func (d *dumpPipe) mark() int {
 }
 
 // dumpQuiet is how long the pipe must stay silent after the first bytes of a
-// dump for the dump to be taken as complete: faulthandler writes it in one
-// burst, and has no end marker.
+// dump for the dump to be taken as complete: it comes in one burst, with no
+// end marker.
 const dumpQuiet = 100 * time.Millisecond
 
 // since waits up to wait for a dump to be written after mark, and returns it:
@@ -101,37 +97,3 @@ func (d *dumpPipe) since(mark int, wait time.Duration) string {
 // Close closes our end; the collecting goroutine ends.
 func (d *dumpPipe) Close() { d.r.Close() }
 
-// frameLine is a faulthandler frame: `  File "/app/views.py", line 12 in slow`.
-var frameLine = regexp.MustCompile(`^\s+File "([^"]+)", line (\d+) in `)
-
-// annotateTraceback adds, below each frame of a faulthandler dump, the
-// source line it names, as Python's own tracebacks show it: faulthandler
-// runs in a signal handler and reads no files, but the operator wants to see
-// the line the app was stuck on.
-func annotateTraceback(dump string) string {
-	var b strings.Builder
-	files := map[string][]string{}
-	sc := bufio.NewScanner(strings.NewReader(dump))
-	for sc.Scan() {
-		line := sc.Text()
-		b.WriteString(line)
-		b.WriteByte('\n')
-		m := frameLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		lines, ok := files[m[1]]
-		if !ok {
-			if data, err := os.ReadFile(m[1]); err == nil && len(data) < 8<<20 {
-				lines = strings.Split(string(data), "\n")
-			}
-			files[m[1]] = lines
-		}
-		if n, _ := strconv.Atoi(m[2]); n >= 1 && n <= len(lines) {
-			if src := strings.TrimSpace(lines[n-1]); src != "" {
-				b.WriteString("    " + src + "\n")
-			}
-		}
-	}
-	return b.String()
-}

@@ -23,7 +23,6 @@ answers interleave, each frame carrying its request's id.
 
 import ast
 import collections
-import faulthandler
 import gc
 import importlib
 import io
@@ -620,6 +619,30 @@ def set_title(title):
         pass
 
 
+def dump_tracebacks(signum, frame):
+    """On SIGUSR2 (Go's dumpSignal): write the traceback of every thread to
+    fd 4, which Go reads, so that a stuck request's line reaches the error log
+    before the worker is killed.
+
+    A Python handler, not faulthandler's: faulthandler runs its handlers on
+    an alternate signal stack, and every other Python signal handler then
+    runs there too, so that a burst of different signals (a pkill of each)
+    overflows it and crashes the worker. The price: a worker stuck in C code
+    that holds the interpreter lock cannot run this, and Go says so."""
+    main = threading.main_thread().ident
+    names = {t.ident: t.name for t in threading.enumerate()}
+    parts = []
+    for ident, top in sorted(sys._current_frames().items(), key=lambda kv: kv[0] != main):
+        if ident == main:
+            top = frame  # not this handler: what it interrupted
+        stack = [f for f in traceback.extract_stack(top) if f.filename not in (RUNNER_FILE, "<string>")]
+        parts.append("Thread %s (most recent call last):\n" % names.get(ident, hex(ident)))
+        parts.extend(traceback.format_list(stack) or ["  (in gunicorn-go's runner: waiting for work)\n"])
+    data = "".join(parts).encode("utf-8", "backslashreplace")
+    while data:
+        data = data[os.write(4, data):]
+
+
 def ignore_master_signals():
     """A runner's life is the master's to decide. Signals meant for the
     master that reach the whole process group (Ctrl-C in a terminal,
@@ -641,13 +664,8 @@ def main():
         set_title(config["title"])
     sys.argv = ["pyapp-runner", spec]
     ignore_master_signals()
-    # On SIGUSR2 (Go's dumpSignal), and on a crash, write every thread's
-    # traceback to fd 4, which Go reads: a stuck request's line is shown in
-    # the error log before the worker is killed.
-    dump = open(4, "w", closefd=False)
-    os.set_inheritable(4, False)
-    faulthandler.enable(file=dump, all_threads=True)
-    faulthandler.register(signal.SIGUSR2, file=dump, all_threads=True)
+    os.set_inheritable(4, False)  # the tracebacks' pipe: see dump_tracebacks
+    signal.signal(signal.SIGUSR2, dump_tracebacks)
     # Like gunicorn: the working directory first on sys.path (replacing the ''
     # that -c put there), with --pythonpath directories ahead of it.
     cwd = os.getcwd()

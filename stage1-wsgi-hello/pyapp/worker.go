@@ -38,7 +38,7 @@ const bootstrap = "import os;exec(compile(os.environ.pop('GUNICORN_GO_RUNNER'),'
 const stopGrace = 2 * time.Second
 
 // dumpSignal makes a runner write the traceback of every thread to its dump
-// pipe (Python's faulthandler, registered by runner.py).
+// pipe (runner.py's dump_tracebacks).
 const dumpSignal = syscall.SIGUSR2
 
 // Worker is one app runner: a Python process that has imported the app and
@@ -363,16 +363,18 @@ func (w *Worker) Ping(ctx context.Context) error {
 	}
 }
 
-// DumpTracebacks has the runner write the traceback of each of its threads
-// (Python's faulthandler, on a signal, so it works even when the app holds
-// the interpreter) and returns what it wrote within wait, with each frame's
-// source line added where the file can be read.
+// DumpTracebacks has the runner write the traceback of each of its threads,
+// on a signal, and returns what it wrote within wait. A runner stuck in C
+// code that holds the interpreter's lock cannot answer: the text says so.
 func (w *Worker) DumpTracebacks(wait time.Duration) string {
 	mark := w.dump.mark()
 	if err := w.cmd.Process.Signal(dumpSignal); err != nil {
 		return fmt.Sprintf("(no traceback: signal pid %d: %v)\n", w.pid, err)
 	}
-	return annotateTraceback(w.dump.since(mark, wait))
+	if tb := w.dump.since(mark, wait); tb != "" {
+		return tb
+	}
+	return fmt.Sprintf("(no traceback within %v: the worker is stuck outside Python, in code that holds the interpreter's lock)\n", wait)
 }
 
 // Close stops the runner politely (see stop) and waits for it to exit.

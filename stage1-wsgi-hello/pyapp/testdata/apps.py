@@ -400,3 +400,35 @@ def forker(environ, start_response):
         f.write(str(os.getpid()))
     os.rename(marker + ".tmp", marker)
     time.sleep(3600)
+
+
+def barrier(environ, start_response):
+    """Leave a file in the folder the query names (?FOLDER&N), then wait until
+    N are there: it answers only if N requests run at the same time."""
+    folder, n = environ["QUERY_STRING"].split("&")
+    open(os.path.join(folder, "%d-%d" % (os.getpid(), threading.get_ident())), "w").close()
+    deadline = time.time() + 60
+    while len(os.listdir(folder)) < int(n) and time.time() < deadline:
+        time.sleep(0.005)
+    start_response("200 OK", TEXT)
+    return [b"passed" if len(os.listdir(folder)) >= int(n) else b"timed out"]
+
+
+def big(environ, start_response):
+    """?N: N MiB of body, b'0123456789abcdef' repeated, as one list (sent in
+    one go) or, with ?N&gen, a generator of 64 KiB chunks. After its last
+    chunk it leaves a mark in the file named by ?N&gen&MARK."""
+    parts = environ["QUERY_STRING"].split("&")
+    size = int(parts[0]) << 20
+    block = b"0123456789abcdef" * 4096  # 64 KiB
+    start_response("200 OK", TEXT + [("Content-Length", str(size))])
+    if len(parts) == 1:
+        return [block * (size // len(block))]
+
+    def chunks():
+        for _ in range(size // len(block)):
+            yield block
+        if len(parts) > 2:
+            open(parts[2], "w").close()
+
+    return chunks()

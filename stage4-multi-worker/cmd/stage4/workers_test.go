@@ -171,8 +171,9 @@ func TestWorkerTimeout(t *testing.T) {
 	if !slices.Contains(before, pid) {
 		t.Fatalf("%q names no worker of %v", line, before)
 	}
+	m.WaitLog("time.sleep(3600)  # the line a stuck worker's traceback names", waitTimeout)
 	log := m.Stderr.String()
-	for _, want := range []string{`apps.py", line`, "in app\n", "time.sleep(3600)  # the line a stuck worker's traceback names"} {
+	for _, want := range []string{fmt.Sprintf("Worker (pid:%d) is stuck", pid), `apps.py", line`, "in app\n"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the traceback lacks %q:\n%s", want, log)
 		}

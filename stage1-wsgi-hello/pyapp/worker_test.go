@@ -1,0 +1,269 @@
+package pyapp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gunicorn-go/shared/testkit"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+)
+
+// startWorker starts a Worker on testdata's apps, stopped at the end of the
+// test.
+func startTestWorker(t testing.TB, spec string, opts Options) *Worker {
+	t.Helper()
+	if opts.Python == "" {
+		opts.Python = testkit.RealPython(t)
+	}
+	if opts.Chdir == "" {
+		opts.Chdir = testdata(t)
+	}
+	w, err := StartWorker(context.Background(), spec, opts)
+	if err != nil {
+		t.Fatalf("StartWorker(%q): %v", spec, err)
+	}
+	t.Cleanup(w.Kill)
+	return w
+}
+
+// bigBody is what apps:big answers for ?n: n MiB.
+func bigBody(n int) []byte {
+	return bytes.Repeat([]byte("0123456789abcdef"), n<<20/16)
+}
+
+// TestThreadsRunAtOnce: with Threads 4, four requests run in one runner at
+// the same time: each waits at a barrier until all four have reached it.
+func TestThreadsRunAtOnce(t *testing.T) {
+	t.Parallel()
+	app := load(t, "apps:router", Options{Threads: 4})
+	folder := t.TempDir()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := do(t, app, request("GET", "/barrier?"+folder+"&4", nil)); r.err != nil || r.body() != "passed" {
+				t.Errorf("barrier: %q, %v", r.body(), r.err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestAnswersInterleave: two streaming responses produced at once on two
+// threads reach their own requests, whatever order they are read in: each
+// frame carries its request's id.
+func TestAnswersInterleave(t *testing.T) {
+	t.Parallel()
+	app := load(t, "apps:router", Options{Threads: 2})
+	start := func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil }
+	var bodies []wsgi.Body
+	for _, q := range []string{"abcdefgh", "12345678"} {
+		b, err := app.Call(request("GET", "/echo_chunks?"+q, nil), start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		bodies = append(bodies, b)
+	}
+	got := []string{"", ""}
+	for done := 0; done < 2; {
+		done = 0
+		for i, b := range bodies {
+			chunk, err := b.Next()
+			if err != nil {
+				done++
+				continue
+			}
+			got[i] += string(chunk)
+		}
+	}
+	if got[0] != "abcdefgh" || got[1] != "12345678" {
+		t.Errorf("bodies %q", got)
+	}
+}
+
+// TestSlowClientDoesNotHoldTheThread: a response nobody reads (a client
+// that stopped reading) is drained from the runner into Go's buffer, in
+// memory up to ResponseMemory and then in a spool file, so the runner's one
+// thread is free for the next request at once.
+func TestSlowClientDoesNotHoldTheThread(t *testing.T) {
+	t.Parallel()
+	budget := NewBudget(64 << 20)
+	app := load(t, "apps:router", Options{ResponseMemory: 256 << 10, Budget: budget})
+	start := func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil }
+	for _, how := range []string{"list", "generator"} {
+		t.Run(how, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "done")
+			query := "/big?50"
+			if how == "generator" {
+				query += "&gen&" + marker
+			}
+			unread, err := app.Call(request("GET", query, nil), start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The next request is answered while the 50 MB wait.
+			if r := do(t, app, request("GET", "/echo", nil)); r.err != nil || r.body() != "GET /echo? " {
+				t.Fatalf("the next request: %q, %v", r.body(), r.err)
+			}
+			if used := budget.Used(); used > 256<<10 {
+				t.Errorf("%d bytes held in memory, more than ResponseMemory", used)
+			}
+			var got bytes.Buffer
+			for {
+				chunk, err := unread.Next()
+				if err != nil {
+					break
+				}
+				got.Write(chunk)
+			}
+			if !bytes.Equal(got.Bytes(), bigBody(50)) {
+				t.Errorf("the unread response, read at last: %d bytes, not the app's", got.Len())
+			}
+			unread.Close()
+			if used := budget.Used(); used != 0 {
+				t.Errorf("%d bytes of the budget still drawn after Close", used)
+			}
+		})
+	}
+}
+
+// TestResponseWindow: past its window (ResponseMemory, no spool) a
+// response makes the app's thread wait for the client, and a warning says
+// so; the body still arrives whole as the client reads it.
+func TestResponseWindow(t *testing.T) {
+	t.Parallel()
+	var log testkit.Buffer
+	app := load(t, "apps:router", Options{ResponseMemory: 128 << 10, ResponseSpool: -1, Threads: 2, ErrorLog: &log})
+	marker := filepath.Join(t.TempDir(), "done")
+	body, err := app.Call(request("GET", "/big?4&gen&"+marker, nil), func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	waitFor(t, "the warning", func() bool { return strings.Contains(log.String(), "the app now waits at the client's pace") })
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the app finished its 4 MiB although only 128 KiB may wait for the client")
+	}
+	var got bytes.Buffer
+	for {
+		chunk, err := body.Next()
+		if err != nil {
+			break
+		}
+		got.Write(chunk)
+	}
+	if !bytes.Equal(got.Bytes(), bigBody(4)) {
+		t.Errorf("%d bytes arrived, not the app's 4 MiB", got.Len())
+	}
+	waitFile(t, marker)
+}
+
+// TestWorkerSupervision: what a supervisor asks of a Worker: a ping, how
+// long its oldest request has run, giving up on it (Expire), the
+// tracebacks of its threads, naming the line it is stuck on.
+func TestWorkerSupervision(t *testing.T) {
+	t.Parallel()
+	w := startTestWorker(t, "apps:router", Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	if err := w.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if w.Oldest() != 0 || w.Busy() != 0 {
+		t.Errorf("idle: Oldest %v, Busy %d", w.Oldest(), w.Busy())
+	}
+	marker := filepath.Join(t.TempDir(), "started")
+	called := make(chan error, 1)
+	go func() {
+		_, err := w.Call(request("GET", "/hang_before_head?"+marker, nil), nil)
+		called <- err
+	}()
+	waitFile(t, marker)
+	waitFor(t, "the request to be running", func() bool { return w.Oldest() > 0 && w.Busy() == 1 && w.Active() == 1 })
+	tb := w.DumpTracebacks(hangGuard)
+	for _, want := range []string{`apps.py", line`, "in hang_before_head", "time.sleep(3600)"} {
+		if !strings.Contains(tb, want) {
+			t.Errorf("the tracebacks lack %q:\n%s", want, tb)
+		}
+	}
+	stuck := errors.New("stuck")
+	if n := w.Expire(0, stuck); n != 1 {
+		t.Errorf("Expire gave up on %d requests, want 1", n)
+	}
+	if err := <-called; !errors.Is(err, stuck) {
+		t.Errorf("the expired call: %v", err)
+	}
+	if w.Active() != 0 || w.Busy() != 1 {
+		t.Errorf("after Expire: Active %d, Busy %d (the thread is still stuck)", w.Active(), w.Busy())
+	}
+	w.Kill()
+	select {
+	case <-w.Done():
+	case <-time.After(hangGuard):
+		t.Fatal("Done not closed after Kill")
+	}
+}
+
+// TestWorkerTitle: Options.Title is what ps shows; the interpreter is the
+// one asked for.
+func TestWorkerTitle(t *testing.T) {
+	t.Parallel()
+	w := startTestWorker(t, "apps:router", Options{Title: "gunicorn-go: worker [apps:router]"})
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", w.Pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimRight(string(b), "\x00"); got != "gunicorn-go: worker [apps:router]" {
+		t.Errorf("cmdline %q", got)
+	}
+}
+
+// TestRunnerIgnoresTheMastersSignals: the signals a terminal's Ctrl-C, a
+// process manager or a pkill sends the whole process group are the
+// master's business: the runner serves on.
+func TestRunnerIgnoresTheMastersSignals(t *testing.T) {
+	t.Parallel()
+	w := startTestWorker(t, "apps:router", Options{})
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGTTIN, syscall.SIGWINCH} {
+		if err := syscall.Kill(w.Pid(), sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := do(t, w, request("GET", "/echo", nil)); r.err != nil {
+		t.Errorf("after the master's signals: %v", r.err)
+	}
+}
+
+// TestStartErrors: an interpreter that cannot start is ErrBoot; a missing
+// top-level package gets a hint naming the interpreter; a LoadError is a
+// wsgi.ErrAppLoad.
+func TestStartErrors(t *testing.T) {
+	t.Parallel()
+	_, err := StartWorker(context.Background(), "apps:router", Options{Python: "/nonexistent/python3", Chdir: testdata(t)})
+	if !errors.Is(err, ErrBoot) {
+		t.Errorf("no interpreter: %v, want ErrBoot", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "needs.py"), []byte("import no_such_framework\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	python := testkit.RealPython(t)
+	_, err = StartWorker(context.Background(), "needs:app", Options{Python: python, Chdir: dir})
+	if !errors.Is(err, ErrImport) || !errors.Is(err, wsgi.ErrAppLoad) {
+		t.Fatalf("missing package: %v", err)
+	}
+	if want := "hint: " + python + ` cannot import "no_such_framework"`; !strings.Contains(err.Error(), want) {
+		t.Errorf("no hint %q in:\n%v", want, err)
+	}
+}
