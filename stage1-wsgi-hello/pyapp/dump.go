@@ -96,4 +96,3 @@ func (d *dumpPipe) since(mark int, wait time.Duration) string {
 
 // Close closes our end; the collecting goroutine ends.
 func (d *dumpPipe) Close() { d.r.Close() }
-

@@ -118,14 +118,20 @@ func (p Program) Main(args, environ []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		elog.Warnf("%s", n)
 	}
-	s.Reload = func() (*Settings, []string, error) {
+	var reload func() (*Settings, []string, error)
+	reload = func() (*Settings, []string, error) {
 		cfg, err := config.LoadWith(config.Options{Dir: dir, Stdout: stdout, Output: stderr}, args, environ)
 		if err != nil {
 			return nil, nil, err
 		}
 		s, notes, err := p.settings(cfg)
-		return s, append(slices.Clone(cfg.Warnings), notes...), err
+		if err != nil {
+			return nil, nil, err
+		}
+		s.Reload = reload // and again at the next HUP
+		return s, append(slices.Clone(cfg.Warnings), notes...), nil
 	}
+	s.Reload = reload
 	closeLog() // the server opens the error log again, as its own
 	return p.Serve(s)
 }

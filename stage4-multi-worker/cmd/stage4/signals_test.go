@@ -113,4 +113,3 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 	}
 	t.Logf("TERM under load: %d answered, %d refused after the listener closed", l.ok, len(l.errs)-len(lost))
 }
-
