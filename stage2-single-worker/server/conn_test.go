@@ -333,3 +333,65 @@ func TestBodyMemoryIsShared(t *testing.T) {
 	}
 	testkit.WaitFor(t, "the body memory to be given back", ioTimeout, func() bool { return s.bodyMem.Load() == 0 })
 }
+
+// TestLimitRequestBody: a body larger than LimitRequestBody is refused with
+// 413: one with a Content-Length before it is read (a client that sent
+// Expect: 100-continue is never told to send it), a chunked one as soon as
+// it passes the limit. Nothing reaches the app.
+func TestLimitRequestBody(t *testing.T) {
+	t.Parallel()
+	called := make(chan struct{}, 8)
+	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		called <- struct{}{}
+		_, err := start("204 No Content", nil, nil)
+		return wsgi.Chunks(), err
+	}), func(s *Server) { s.LimitRequestBody = 10 })
+	for _, tc := range []struct{ name, raw, want string }{
+		{"within", "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\n0123456789", "HTTP/1.1 204 "},
+		{"length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890", "HTTP/1.1 413 "},
+		{"expect", "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n", "HTTP/1.1 413 "},
+		{"chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n", "HTTP/1.1 413 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if out := s.exchange(t, tc.raw); !strings.HasPrefix(out, tc.want) || strings.Contains(out, "100 Continue") {
+				t.Errorf("response:\n%s", out)
+			}
+		})
+	}
+	if n := len(called); n != 1 {
+		t.Errorf("the app ran %d times, want once (the body within the limit)", n)
+	}
+}
+
+// TestSpoolDiskIsShared: the bodies all connections spool to disk stay
+// under SpoolDisk; one that does not fit is answered 503, and its file, like
+// every other, is removed.
+func TestSpoolDiskIsShared(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+		_, err := start("204 No Content", nil, nil)
+		return wsgi.Chunks(), err
+	}), func(s *Server) {
+		s.SpoolThreshold = 8
+		s.SpoolDisk = 1000
+		s.TempDir = tmp
+	})
+	for _, tc := range []struct{ name, raw, want string }{
+		{"fits", "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 900\r\n\r\n" + strings.Repeat("a", 900), "HTTP/1.1 204 "},
+		{"length too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n" + strings.Repeat("a", 1001), "HTTP/1.1 503 "},
+		{"chunked too large", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n" + strings.Repeat("a", 1000) + "\r\n3e8\r\n" + strings.Repeat("b", 1000) + "\r\n0\r\n\r\n", "HTTP/1.1 503 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if out := s.exchange(t, tc.raw); !strings.HasPrefix(out, tc.want) {
+				t.Errorf("response:\n%.300s", out)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("%d files left in the spool directory", len(left))
+			}
+			if used := s.spoolUsed.Load(); used != 0 {
+				t.Errorf("%d bytes of SpoolDisk still held", used)
+			}
+		})
+	}
+}

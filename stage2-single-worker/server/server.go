@@ -89,7 +89,7 @@ type Server struct {
 	mu        sync.Mutex // guards listeners, conns and idle, and shutting's changes
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	roomFreed chan struct{} // poked when a connection closes, for a Serve waiting at MaxConns
+	roomFreed chan struct{} // poked when a connection closes or goes idle, for a Serve waiting at MaxConns
 	closed    bool          // guarded by mu: Close was called
 	stopping  chan struct{} // closed when a shutdown begins
 	stopped   bool          // guarded by mu: stopping is closed
@@ -175,41 +175,65 @@ func (s *Server) Serve(l net.Listener) error {
 			nc.Close()
 			continue
 		}
+		s.makeRoom()
 		go c.serve()
 	}
 }
 
-// waitForRoom returns once a connection may be accepted under MaxConns,
-// closing an idle keep-alive connection to make room if there is one. It
-// reports false when the server is closing meanwhile.
+// waitForRoom returns once a connection may be accepted under MaxConns:
+// below the bound, or at it with an idle keep-alive connection that can
+// give way to the next client (see makeRoom). With none, the server stops
+// accepting until a connection closes, and the overload waits in the
+// kernel's listen queue. It reports false when the server is closing
+// meanwhile.
 func (s *Server) waitForRoom() bool {
 	if s.MaxConns <= 0 {
 		return true
 	}
 	for {
 		s.mu.Lock()
-		if s.closing() {
-			s.mu.Unlock()
+		closing := s.closing()
+		room := len(s.conns) < s.MaxConns || s.idleLocked() != nil
+		s.mu.Unlock()
+		switch {
+		case closing:
 			return false
-		}
-		if len(s.conns) < s.MaxConns {
-			s.mu.Unlock()
+		case room:
 			return true
 		}
-		for c := range s.conns {
-			if c.idle {
-				// A client that is not using its connection gives way to one
-				// that wants to: it reconnects when it needs one.
-				_ = c.nc.SetReadDeadline(time.Now())
-				break
-			}
-		}
-		s.mu.Unlock()
 		select {
 		case <-s.roomFreed:
 		case <-s.stopping:
 		}
 	}
+}
+
+// makeRoom, once a client has been accepted at MaxConns, closes an idle
+// keep-alive connection for it: an idle connection costs little, but a
+// waiting client matters more, and the idle one's client reconnects when it
+// needs to.
+func (s *Server) makeRoom() {
+	if s.MaxConns <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) > s.MaxConns {
+		if c := s.idleLocked(); c != nil {
+			c.idle = false // evicted once
+			_ = c.nc.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+// idleLocked returns a connection waiting for its next request, or nil.
+func (s *Server) idleLocked() *conn {
+	for c := range s.conns {
+		if c.idle {
+			return c
+		}
+	}
+	return nil
 }
 
 // closing reports whether a shutdown has begun.
@@ -236,10 +260,7 @@ func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	select {
-	case s.roomFreed <- struct{}{}:
-	default:
-	}
+	s.pokeRoom()
 	s.connsDone.Done()
 }
 
@@ -249,6 +270,16 @@ func (s *Server) setIdle(c *conn, idle bool) {
 	s.mu.Lock()
 	c.idle = idle
 	s.mu.Unlock()
+	if idle && s.MaxConns > 0 {
+		s.pokeRoom() // a Serve waiting at the bound may now make room
+	}
+}
+
+func (s *Server) pokeRoom() {
+	select {
+	case s.roomFreed <- struct{}{}:
+	default:
+	}
 }
 
 // Shutdown stops the server gracefully, as TERM asks, losing no request

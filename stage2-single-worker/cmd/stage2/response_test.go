@@ -94,6 +94,60 @@ func TestResponseNoBodyStatuses(t *testing.T) {
 	}
 }
 
+// TestFinalInterimStatusRFC9110_15_2: a 1xx status cannot end a response
+// (RFC 9110 §15.2: it is interim; a final one must follow), and no upgrade
+// is served, so an app answering 100 or 101 is an app error: 500.
+func TestFinalInterimStatusRFC9110_15_2(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, testApps(t, "status")...)
+	for _, code := range []string{"100", "101", "199"} {
+		if resp := s.roundTrip("GET /?code="+code+" HTTP/1.1\r\nHost: x\r\n\r\n", "GET"); resp.StatusCode != 500 {
+			t.Errorf("an app's final %s: the client got %d, want 500", code, resp.StatusCode)
+		}
+	}
+	s.WaitLog("a 1xx status cannot end a response", ioTimeout)
+}
+
+// TestNoContentLengthOn204RFC9110_8_6: a 204 carries neither Content-Length
+// nor Transfer-Encoding, whatever the app says (RFC 9110 §8.6); a 304 may
+// keep the app's Content-Length (the size a 200 would have had) but carries
+// no body (§15.4.5), and the next response on the connection is read
+// intact.
+func TestNoContentLengthOn204RFC9110_8_6(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, testApps(t, "status")...)
+	nc := s.dial()
+	write(t, nc, "GET /?code=204&length=44 HTTP/1.1\r\nHost: x\r\n\r\n"+
+		"GET /?code=304&length=44 HTTP/1.1\r\nHost: x\r\n\r\n"+
+		"GET /?code=200 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	br := bufio.NewReader(nc)
+	noContent := readResponse(t, br, "GET")
+	if noContent.StatusCode != 204 || strings.Contains(noContent.Head, "Content-Length") || strings.Contains(noContent.Head, "Transfer-Encoding") {
+		t.Errorf("the 204:\n%s", noContent.Head)
+	}
+	notModified := readResponse(t, br, "HEAD") // a 304 has no body, as a HEAD's
+	if notModified.StatusCode != 304 || !notModified.headerLine("Content-Length", "44") {
+		t.Errorf("the 304:\n%s", notModified.Head)
+	}
+	if last := readResponse(t, br, "GET"); last.StatusCode != 200 || !strings.HasPrefix(string(last.Body), "a body") {
+		t.Errorf("the response after them: %d %q", last.StatusCode, last.Body)
+	}
+}
+
+// TestHeaderValuesTrimmedRFC9110_5_5: the whitespace around an app's header
+// value is not part of it (RFC 9110 §5.5): Django's Set-Cookie begins with
+// a space, and goes out as "Set-Cookie: a=1; Path=/".
+func TestHeaderValuesTrimmedRFC9110_5_5(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, testApps(t, "padded")...)
+	resp := s.roundTrip("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+	for _, line := range []string{"\r\nSet-Cookie: a=1; Path=/\r\n", "\r\nContent-Type: text/plain\r\n", "\r\nX-Tabbed: value\r\n"} {
+		if !strings.Contains(resp.Head, line) {
+			t.Errorf("no %q in:\n%s", strings.TrimSpace(line), resp.Head)
+		}
+	}
+}
+
 // TestHeadOfAnEndlessStream: a HEAD request to an endless stream gets its
 // head, and the stream is stopped there: the app is free for the next
 // request.

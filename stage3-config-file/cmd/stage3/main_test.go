@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -328,5 +329,23 @@ func TestKilledWhileTheConfigRuns(t *testing.T) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Fatalf("the config's interpreter (pid %d) outlived the server", pid)
 		}
+	}
+}
+
+// TestConfigFilePrintsToStdout: what a config file prints goes to stdout,
+// as in gunicorn; the server's log stays on stderr.
+func TestConfigFilePrintsToStdout(t *testing.T) {
+	t.Parallel()
+	testkit.Python(t)
+	dir := dirWith(t, map[string]string{"gunicorn.conf.py": "print('hello from the config')\nworkers = 1\n"})
+	cmd := exec.Command(binary(t), "--check-config", "go:hello")
+	cmd.Dir = dir
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if stdout.String() != "hello from the config\n" || strings.Contains(stderr.String(), "hello") {
+		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }

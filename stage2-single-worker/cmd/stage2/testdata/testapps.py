@@ -102,10 +102,20 @@ def stubborn(environ, start_response):
 
 def status(environ, start_response):
     """Answers with ?code= (default 200) and a body, which the server must
-    drop for 204 and 304."""
+    drop for 204 and 304; with ?length=, that Content-Length too."""
     code = _query(environ, "code", "200")
-    start_response(code + " Test", [("Content-Type", "text/plain")])
+    headers = [("Content-Type", "text/plain")]
+    if _query(environ, "length"):
+        headers.append(("Content-Length", _query(environ, "length")))
+    start_response(code + " Test", headers)
     return [b"a body the server must drop for 204 and 304\n"]
+
+
+def padded(environ, start_response):
+    """Header values with the spaces around them that Django's Set-Cookie has."""
+    start_response("200 OK", [("Content-Type", " text/plain "), ("Set-Cookie", " a=1; Path=/"),
+                              ("X-Tabbed", "\tvalue\t")])
+    return [b"ok"]
 
 
 def own_headers(environ, start_response):
@@ -168,3 +178,14 @@ def logged(environ, start_response):
     if environ["REQUEST_METHOD"] == "HEAD":
         return []
     return [body]
+
+
+def bulk(environ, start_response):
+    """/big?mb=N: N MiB of body, 1 MiB at a time; anything else: "pong"."""
+    if environ["PATH_INFO"] != "/big":
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+        return [b"pong"]
+    mb = int(_query(environ, "mb", "1"))
+    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(mb << 20))])
+    block = b"x" * (1 << 20)
+    return (block for _ in range(mb))
