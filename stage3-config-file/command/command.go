@@ -58,6 +58,14 @@ type Settings struct {
 // Main is the whole command: load the settings, then print them, check
 // them, or serve. It returns the exit code.
 func (p Program) Main(args, environ []string, stdout, stderr io.Writer) int {
+	if path := os.Getenv("GUNICORN_GO_CPUPROFILE"); path != "" {
+		// For bench/: the master's CPU profile, written when it exits.
+		if stop, err := startCPUProfile(path); err != nil {
+			fmt.Fprintf(stderr, "Error: %v\n", err)
+		} else {
+			defer stop()
+		}
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
