@@ -56,7 +56,7 @@ func (a *App) start(ctx context.Context) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.OnFree = func(*Worker) { <-a.slots } // never blocks: the Call took it
+	w.OnFree = func(*Worker, *Request) { <-a.slots } // never blocks: the Call took it
 	return w, nil
 }
 
@@ -91,9 +91,7 @@ func (a *App) worker() (*Worker, error) {
 	if a.closed {
 		return nil, ErrClosed
 	}
-	select {
-	case <-a.w.Done():
-	default:
+	if !a.w.Gone() {
 		return a.w, nil
 	}
 	old := a.w

@@ -23,6 +23,8 @@ import (
 // the segments in order. How much may wait in all is the response window
 // (see protocol.go): the consumer grants the runner more as it takes.
 type call struct {
+	Request // its handle for Send's caller: &c.Request, no allocation of its own
+
 	w       *Worker
 	id      uint32
 	env     *wsgi.Environ
@@ -58,10 +60,12 @@ type segment struct {
 }
 
 func newCall(w *Worker, env *wsgi.Environ, cleanup func()) *call {
-	return &call{
+	c := &call{
 		w: w, env: env, cleanup: cleanup, started: time.Now(),
 		ready: make(chan struct{}, 1), granted: w.opts.ResponseWindow(),
 	}
+	c.Request.c = c
+	return c
 }
 
 func (c *call) poke() {

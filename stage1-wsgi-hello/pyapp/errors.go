@@ -32,6 +32,9 @@ var (
 	// ErrNotSent: the runner was gone before the request reached it; the
 	// request did not start, and another runner may take it.
 	ErrNotSent = fmt.Errorf("pyapp: the app runner was gone before the request reached it: %w", wsgi.ErrBadGateway)
+	// ErrTakenBack: the request was taken back (Worker.TakeBack) before it
+	// started; it may be sent to another worker.
+	ErrTakenBack = errors.New("pyapp: the request was taken back before it started")
 	// ErrProtocol: a runner sent something the protocol does not allow.
 	ErrProtocol = errors.New("pyapp: protocol error")
 	// ErrClosed: the App was closed. It wraps wsgi.ErrUnavailable (503).

@@ -24,6 +24,7 @@ package pyapp
 //	           itself) or a 1-tuple (path,) naming the file it was spooled to.
 //	C why      cancel: stop producing this response (the client went away)
 //	W n        window: the response may send n more body bytes (see below)
+//	T          take back: if this request has not started, answer N instead
 //	P          ping (id: a sequence number); the runner answers P with it
 //
 // Runner → Go, for each request, in this order:
@@ -34,10 +35,19 @@ package pyapp
 //	B chunk    a body chunk, as the app produced it
 //	E          the end: the iterable is exhausted and its close() was called
 //	X text     the app raised (traceback text); close() was called too
+//	N          not run: taken back (T) before it started
 //
-// Exactly one E or X ends every request, cancelled or not. Because a runner
+// Exactly one E, X or N ends every request, cancelled or not. Because a runner
 // may run several requests at once (Options.Threads), answers interleave:
 // the id in every frame says which request a frame belongs to.
+//
+// Sending ahead. A dispatcher may send a request to a runner whose threads
+// are all busy, so that the runner finds it the moment a thread frees,
+// without waiting for Go: it then waits in the runner, in order. If another
+// runner frees first, the dispatcher takes it back (T) and sends it there;
+// a request that has started by then is not taken back, and ends as usual.
+// With one thread the runner's main thread is running the app, so a T comes
+// with SIGURG, whose handler reads it meanwhile.
 //
 // Flow control. Go reads every answer as fast as the runner writes it and
 // keeps it (in memory, then in a spool file) until the client has taken it,
@@ -66,9 +76,11 @@ const (
 	kindEnd     = 'E' // runner → Go: the response is complete
 	kindExc     = 'X' // runner → Go: the app raised
 	kindLog     = 'L' // runner → Go: wsgi.errors text
+	kindNotRun  = 'N' // runner → Go: taken back before it started
 	kindRequest = 'Q' // Go → runner: a request
 	kindCancel  = 'C' // Go → runner: stop this request
 	kindWindow  = 'W' // Go → runner: more room for this response's body
+	kindTake    = 'T' // Go → runner: take this request back, if not started
 	kindPing    = 'P' // both ways: are you there? yes.
 )
 

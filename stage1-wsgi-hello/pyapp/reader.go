@@ -45,7 +45,7 @@ func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
 	}
 	w.mu.Lock()
 	c := w.calls[id]
-	if c != nil && (kind == kindEnd || kind == kindExc) {
+	if c != nil && (kind == kindEnd || kind == kindExc || kind == kindNotRun) {
 		delete(w.calls, id)
 	}
 	w.mu.Unlock()
@@ -62,11 +62,15 @@ func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
 		c.finish(nil)
 	case kindExc:
 		c.finish(&AppError{Text: string(payload)})
+	case kindNotRun:
+		c.finish(ErrTakenBack)
+		w.free(&c.Request)
+		return nil
 	default:
 		return fmt.Errorf("%w: unexpected frame %q", ErrProtocol, kind)
 	}
 	w.served.Add(1)
-	w.free()
+	w.free(&c.Request)
 	return nil
 }
 
@@ -95,7 +99,9 @@ func (w *Worker) die(cause error) {
 		err = fmt.Errorf("%w: %w", err, cause)
 	}
 	w.mu.Lock()
-	w.dead = err
+	if w.dead == nil || errors.Is(w.dead, ErrNotSent) {
+		w.dead = err // how it died says more than that it could not be written to
+	}
 	calls := w.calls
 	w.calls = map[uint32]*call{}
 	for id, ch := range w.pings {
@@ -107,8 +113,8 @@ func (w *Worker) die(cause error) {
 		c.finish(err)
 	}
 	close(w.done)
-	for range calls {
-		w.free()
+	for _, c := range calls {
+		w.free(&c.Request)
 	}
 }
 

@@ -7,9 +7,9 @@ answers R (ready) or F (failed), then runs the requests Go sends until the
 socket closes:
 
     Go -> runner: Q request (marshal of (environ, body)), C cancel, W window,
-                  P ping
+                  T take back (a request not started yet), P ping
     runner -> Go: H head, B body chunk, E end, X exception, L wsgi.errors
-                  text, P pong
+                  text, N not run (taken back), P pong
 
 Every frame is a 4-byte big-endian payload length, a 1-byte kind, a 4-byte
 request id, then the payload. protocol.go in the same folder explains the
@@ -29,7 +29,6 @@ import io
 import json
 import marshal
 import os
-import queue
 import select
 import signal
 import socket
@@ -45,8 +44,8 @@ HEADER_LEN = HEADER.size
 
 # Frame kinds, as their byte values.
 K_READY, K_FAILED = ord("R"), ord("F")
-K_HEAD, K_BODY, K_END, K_EXC, K_LOG = (ord(c) for c in "HBEXL")
-K_REQUEST, K_CANCEL, K_WINDOW, K_PING = (ord(c) for c in "QCWP")
+K_HEAD, K_BODY, K_END, K_EXC, K_LOG, K_RETURNED = (ord(c) for c in "HBEXLN")
+K_REQUEST, K_CANCEL, K_WINDOW, K_TAKE, K_PING = (ord(c) for c in "QCWTP")
 
 # recv(n) allocates n bytes before it shrinks the result: past glibc's mmap
 # threshold (128 KiB) every call would map and unmap fresh pages.
@@ -72,8 +71,14 @@ class Conn:
     """The runner's end of the socketpair: framed reads and locked writes.
 
     Only the main thread reads. Frames received but not yet taken wait in
-    buf; requests met while the main thread runs the app itself (one thread)
-    wait in ahead, in order, for their turn.
+    buf; requests received but not started wait in ahead, in order, for a
+    thread (with several threads, under the condition work).
+
+    Go may send a request before a thread is free for it, so that the
+    runner never waits between two; if another worker frees first, Go takes
+    the request back (T), and it is answered N if it has not started. With
+    one thread the main thread runs the app, and a T comes with a SIGURG so
+    that it is read meanwhile (see take_back_now).
     """
 
     def __init__(self, sock, threaded):
@@ -81,11 +86,13 @@ class Conn:
         self.recv = sock.recv
         self.threaded = threaded
         self.buf = bytearray()  # received bytes not yet taken as frames
-        self.ahead = collections.deque()  # (id, payload) of requests read early
+        self.ahead = collections.deque()  # (id, payload) of requests not started
+        self.work = threading.Condition()  # several threads: guards ahead
         self.responses = {}  # id -> Response, for C and W frames
         self.lock = threading.Lock()  # app threads write too
         self.pending = bytearray()  # bytes sent by nobody yet, under lock (see send)
         self.main = threading.get_ident()  # the only thread that reads
+        self.busy = 0  # the main thread is in this class's code: a signal handler must not enter it
 
     def fill(self, wait):
         """Receive what is there into buf; if wait, spin then block for it.
@@ -148,7 +155,7 @@ class Conn:
         return kind, rid, payload
 
     def control(self, kind, rid, payload):
-        """Act on a frame that is not a request to run now: C, W, P.
+        """Act on a frame that is not a request to run now: C, W, T, P.
 
         Return True for a request (Q), which the caller must queue or run.
         """
@@ -156,6 +163,9 @@ class Conn:
             return True
         if kind == K_PING:
             self.send([pack_header(0, K_PING, rid)])
+            return False
+        if kind == K_TAKE:
+            self.take_back(rid)
             return False
         response = self.responses.get(rid)
         if response is None:
@@ -166,18 +176,43 @@ class Conn:
             response.grant(int.from_bytes(payload, "big"))
         return False
 
+    def take_back(self, rid):
+        """Answer N for request rid if it has not started: Go sends it to
+        another worker. One that has started goes on, and ends as usual."""
+        with self.work:
+            for i, (queued, _) in enumerate(self.ahead):
+                if queued == rid:
+                    del self.ahead[i]
+                    break
+            else:
+                return
+        self.send([pack_header(0, K_RETURNED, rid)])
+
     def next_request(self):
         """One thread: wait for the next request, answering pings meanwhile."""
-        if self.ahead:
-            return self.ahead.popleft()
-        while True:
-            kind, rid, payload = self.read_frame()
-            if self.control(kind, rid, payload):
-                return rid, payload
+        self.busy += 1
+        try:
+            self.take_buffered()  # a T for a request read early comes before its turn
+            if self.ahead:
+                return self.ahead.popleft()
+            while True:
+                kind, rid, payload = self.read_frame()
+                if self.control(kind, rid, payload):
+                    return rid, payload
+        finally:
+            self.busy -= 1
 
     def poll(self):
         """One thread, between a generator's chunks: act on what came."""
-        self.fill(False)
+        self.busy += 1
+        try:
+            self.fill(False)
+            self.take_buffered()
+        finally:
+            self.busy -= 1
+
+    def take_buffered(self):
+        """One thread: act on the frames already received, queueing requests."""
         while True:
             frame = self.buffered_frame()
             if frame is None:
@@ -186,6 +221,20 @@ class Conn:
             if self.control(kind, rid, payload):
                 self.ahead.append((rid, payload))
 
+    def take_back_now(self, signum, frame):
+        """SIGURG, one thread: Go takes back a request while the main thread
+        runs the app. Read what came (the requests, then the T), unless the
+        signal arrived in this class's own code, which must not be entered
+        twice: the T is then read at the next request."""
+        if not self.busy:
+            self.busy += 1
+            try:
+                while self.fill(False):  # all of it: a request ahead may be large
+                    pass
+                self.take_buffered()
+            finally:
+                self.busy -= 1
+
     def wait_room(self, response):
         """Wait until response may send more body, or is cancelled."""
         if self.threaded:
@@ -193,10 +242,14 @@ class Conn:
                 while response.room <= 0 and not response.cancelled:
                     response.cond.wait()
             return
-        while response.room <= 0 and not response.cancelled:
-            kind, rid, payload = self.read_frame()
-            if self.control(kind, rid, payload):
-                self.ahead.append((rid, payload))
+        self.busy += 1
+        try:
+            while response.room <= 0 and not response.cancelled:
+                kind, rid, payload = self.read_frame()
+                if self.control(kind, rid, payload):
+                    self.ahead.append((rid, payload))
+        finally:
+            self.busy -= 1
 
     def send(self, frames):
         """Write frames (a list of bytes), usually with one system call.
@@ -210,17 +263,24 @@ class Conn:
         the writer then waits for the queue to drain without the lock.
         """
         data = frames[0] if len(frames) == 1 else b"".join(frames)
-        with self.lock:
-            if not self.pending:
-                try:
-                    sent = self.sock.send(data, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    sent = 0
-                if sent == len(data):
-                    return
-                data = data[sent:]
-            self.pending += data
-        self.drain()
+        main = threading.get_ident() == self.main
+        if main:
+            self.busy += 1
+        try:
+            with self.lock:
+                if not self.pending:
+                    try:
+                        sent = self.sock.send(data, socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        sent = 0
+                    if sent == len(data):
+                        return
+                    data = data[sent:]
+                self.pending += data
+            self.drain()
+        finally:
+            if main:
+                self.busy -= 1
 
     def drain(self):
         """Wait until everything pending is written.
@@ -494,6 +554,7 @@ def handle(conn, app, window, rid, payload):
 
 def serve_inline(conn, app, window):
     """One thread: the main thread reads a request, runs it, and so on."""
+    signal.signal(signal.SIGURG, conn.take_back_now)
     while True:
         rid, payload = conn.next_request()
         handle(conn, app, window, rid, payload)
@@ -502,11 +563,14 @@ def serve_inline(conn, app, window):
 def serve_threaded(conn, app, window, threads):
     """Several threads: the main thread reads frames and hands requests to
     a pool of threads that run the app."""
-    work = queue.SimpleQueue()
+    work, ahead = conn.work, conn.ahead
 
     def run():
         while True:
-            rid, payload = work.get()
+            with work:
+                while not ahead:
+                    work.wait()
+                rid, payload = ahead.popleft()
             handle(conn, app, window, rid, payload)
 
     for i in range(threads):
@@ -514,7 +578,9 @@ def serve_threaded(conn, app, window, threads):
     while True:
         kind, rid, payload = conn.read_frame()
         if conn.control(kind, rid, payload):
-            work.put((rid, payload))
+            with work:
+                ahead.append((rid, payload))
+                work.notify()
 
 
 class LoadError(Exception):

@@ -60,10 +60,11 @@ type Worker struct {
 	dump *dumpPipe
 
 	// OnFree, when set before the first Call, is called once for every
-	// Call, when the runner is done with the request: it ended (E or X),
-	// the runner died, or it never reached the runner. It must not block:
-	// it may run on the worker's reader goroutine.
-	OnFree func(*Worker)
+	// Call or Send, when the runner is done with the request: it ended (E,
+	// X or N), the runner died, or it never reached the runner (the
+	// Request is then nil). It must not block: it may run on the worker's
+	// reader goroutine.
+	OnFree func(*Worker, *Request)
 
 	wmu  sync.Mutex
 	wbuf []byte // guarded by wmu: the frame being written
@@ -293,6 +294,14 @@ func (w *Worker) Expire(age time.Duration, err error) int {
 // broke the protocol, or was stopped. Requests in flight have failed then.
 func (w *Worker) Done() <-chan struct{} { return w.done }
 
+// Gone reports whether the runner can take no more requests: it died, or
+// could not be written to.
+func (w *Worker) Gone() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dead != nil
+}
+
 // Err says why the conversation ended (nil while it goes on).
 func (w *Worker) Err() error {
 	w.mu.Lock()
@@ -443,16 +452,48 @@ func (w *Worker) write(frames []byte) error {
 	return nil
 }
 
-// Call runs one request in the runner (see wsgi.App). It returns once the
-// app has produced its head, which it hands to startResponse, or failed:
-// an *AppError when the app raised, an error wrapping ErrRunnerDied when the
-// runner died with the request, or ErrNotSent when the runner was gone
-// before the request reached it (another worker may take it). The Body
-// streams the rest of the response from Go's buffer.
+// Call runs one request in the runner (see wsgi.App): Send, then Respond.
+// It returns once the app has produced its head, which it hands to
+// startResponse, or failed: an *AppError when the app raised, an error
+// wrapping ErrRunnerDied when the runner died with the request, or
+// ErrNotSent when the runner was gone before the request reached it
+// (another worker may take it). The Body streams the rest of the response
+// from Go's buffer.
 func (w *Worker) Call(env *wsgi.Environ, startResponse wsgi.StartResponse) (wsgi.Body, error) {
+	r, err := w.Send(env)
+	if err != nil {
+		return nil, err
+	}
+	return r.Respond(startResponse)
+}
+
+// Request is a request sent to a runner (Send), whose answer is yet to be
+// taken (Respond).
+type Request struct{ c *call }
+
+// TakeBack asks the runner to give r back if it has not started it: Respond
+// then returns ErrTakenBack, and the request may go to another worker. One
+// that has started is not taken back, and ends as usual. It returns at once.
+func (w *Worker) TakeBack(r *Request) {
+	if err := w.write(appendFrameHeader(nil, kindTake, r.c.id, 0)); err != nil {
+		return // the runner is dying: the request fails or was not sent anyway
+	}
+	if w.opts.Threads == 1 {
+		// Its main thread runs the app: the signal makes it read the T.
+		_ = w.cmd.Process.Signal(syscall.SIGURG) // fails only if it exited
+	}
+}
+
+// Send writes a request to the runner and returns at once: the answer is
+// Respond's to take. Splitting the two lets a dispatcher send a waiting
+// request the moment a thread frees, on whatever goroutine learns of it,
+// and leave the request's own goroutine to wake only for the answer. The
+// error is ErrNotSent (wrapped) when the runner is gone, or one of reading
+// the request's body; OnFree has been called then.
+func (w *Worker) Send(env *wsgi.Environ) (*Request, error) {
 	in, cleanup, err := bufferInput(env, w.opts.TempDir)
 	if err != nil {
-		w.free()
+		w.free(nil)
 		return nil, err
 	}
 	c := newCall(w, env, cleanup)
@@ -461,7 +502,7 @@ func (w *Worker) Call(env *wsgi.Environ, startResponse wsgi.StartResponse) (wsgi
 		err := w.dead
 		w.mu.Unlock()
 		cleanup()
-		w.free()
+		w.free(nil)
 		return nil, fmt.Errorf("%w (pid %d: %w)", ErrNotSent, w.pid, err)
 	}
 	c.id = w.nextID
@@ -480,13 +521,28 @@ func (w *Worker) Call(env *wsgi.Environ, startResponse wsgi.StartResponse) (wsgi
 	w.wbuf = buf
 	w.wmu.Unlock()
 	if err != nil {
+		if errors.Is(err, ErrNotSent) {
+			// It cannot be written to: it is dying, or we kill it. Nothing
+			// more is sent to it, even before the reader notices.
+			w.mu.Lock()
+			if w.dead == nil {
+				w.dead = err
+			}
+			w.mu.Unlock()
+		}
 		if w.forget(c) && errors.Is(err, ErrNotSent) {
-			w.breakDown(err) // it cannot be written to: it is dying, or we kill it
+			w.breakDown(err)
 		}
 		c.release()
 		return nil, err
 	}
+	return &c.Request, nil
+}
 
+// Respond waits for the request's head and hands it to startResponse; the
+// Body streams the rest. Its outcomes are Call's.
+func (r *Request) Respond(startResponse wsgi.StartResponse) (wsgi.Body, error) {
+	c := r.c
 	status, headers, err := c.waitHead()
 	if err != nil {
 		c.release()
@@ -506,15 +562,15 @@ func (w *Worker) forget(c *call) bool {
 	delete(w.calls, c.id)
 	w.mu.Unlock()
 	if ok {
-		w.free()
+		w.free(nil)
 	}
 	return ok
 }
 
 // free calls OnFree, if set.
-func (w *Worker) free() {
+func (w *Worker) free(r *Request) {
 	if w.OnFree != nil {
-		w.OnFree(w)
+		w.OnFree(w, r)
 	}
 }
 

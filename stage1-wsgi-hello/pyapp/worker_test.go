@@ -267,3 +267,61 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("no hint %q in:\n%v", want, err)
 	}
 }
+
+// TestTakeBack: a request sent ahead, waiting in the runner behind busy
+// threads, is given back (ErrTakenBack) and never runs; one that has
+// started is not taken back, and ends as usual. With one thread the
+// runner's main thread is in the app when the T arrives (SIGURG makes it
+// read it); with two, its main thread reads it at once.
+func TestTakeBack(t *testing.T) {
+	t.Parallel()
+	for _, threads := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d threads", threads), func(t *testing.T) {
+			t.Parallel()
+			w := startTestWorker(t, "apps:router", Options{Threads: threads})
+			folder := t.TempDir()
+			var busy []*Request
+			for i := range threads {
+				marker := filepath.Join(folder, fmt.Sprint(i))
+				r, err := w.Send(request("GET", "/wait_for?"+marker, nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				waitFile(t, marker+".started")
+				busy = append(busy, r)
+			}
+			ran := filepath.Join(folder, "ran")
+			ahead, err := w.Send(request("GET", "/wait_for?"+ran, nil)) // would leave ran.started if it ran
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.TakeBack(ahead)
+			start := func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil }
+			if _, err := ahead.Respond(start); !errors.Is(err, ErrTakenBack) {
+				t.Fatalf("the request sent ahead: %v, want ErrTakenBack", err)
+			}
+			w.TakeBack(busy[0]) // started: it is not taken back
+			for i, r := range busy {
+				if err := os.WriteFile(filepath.Join(folder, fmt.Sprint(i)), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if got := do(t, respondOnly{r}, nil); got.err != nil {
+					t.Errorf("busy request %d: %v", i, got.err)
+				}
+			}
+			if _, err := os.Stat(ran + ".started"); err == nil {
+				t.Error("the request taken back ran")
+			}
+			if r := do(t, w, request("GET", "/echo", nil)); r.err != nil {
+				t.Errorf("the next request: %v", r.err)
+			}
+		})
+	}
+}
+
+// respondOnly makes a Request already sent look like an App to do.
+type respondOnly struct{ r *Request }
+
+func (o respondOnly) Call(_ *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+	return o.r.Respond(start)
+}

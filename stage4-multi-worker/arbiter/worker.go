@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/pyapp"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
 // worker is the arbiter's view of one worker process: a pyapp.Worker
@@ -42,9 +43,13 @@ type worker struct {
 	pinged  time.Time
 
 	// Guarded by pool.mu.
-	busy        int   // requests dispatched and not yet freed
-	dispatched  int64 // requests dispatched in all
-	maxRequests int64 // its share (max_requests plus jitter); 0: no limit
+	busy        int            // requests dispatched and not yet freed
+	dispatched  int64          // requests dispatched in all
+	maxRequests int64          // its share (max_requests plus jitter); 0: no limit
+	ahead       *pyapp.Request // sent ahead: waiting in the runner behind its busy threads
+	aheadEnv    *wsgi.Environ  // that request's environ, from before it is sent
+	takingBack  bool           // ahead is being taken back
+	aheadTimer  *time.Timer    // takes ahead back if it waits too long
 }
 
 // state is where a worker is in its life.
@@ -94,7 +99,7 @@ func (a *arbiter) spawn() *worker {
 			a.events <- event{w: w, kind: booted, err: err}
 			return
 		}
-		pw.OnFree = func(*pyapp.Worker) { a.pool.release(w) }
+		pw.OnFree = func(_ *pyapp.Worker, r *pyapp.Request) { a.pool.release(w, r) }
 		a.events <- event{w: w, kind: booted, pw: pw}
 		<-pw.Done()
 		a.events <- event{w: w, kind: exited}

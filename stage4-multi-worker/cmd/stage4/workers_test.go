@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -260,4 +261,51 @@ func TestMasterKilled(t *testing.T) {
 		return true
 	})
 	t.Logf("the workers were gone %v after the master", time.Since(start).Round(time.Millisecond))
+}
+
+// TestSlowRequestStrandsNone: while one worker is held by a slow request,
+// a steady load of quick ones is answered, every one of them: none is left
+// waiting behind the slow one, even one the master had sent ahead to that
+// worker before the request there turned out slow (it is taken back). The
+// load is stopped, which waits for every request it sent, while the slow
+// request is still held: a quick request stranded behind it would never
+// end.
+func TestSlowRequestStrandsNone(t *testing.T) {
+	t.Parallel()
+	for _, threads := range []string{"1", "2"} {
+		t.Run("threads "+threads, func(t *testing.T) {
+			t.Parallel()
+			m := startMaster(t, nil, "-w", "2", "--threads", threads, "apps:app")
+			m.waitWorkers(2, nil)
+			l := startLoad(m.url+"/", 8)
+			l.waitFor(t, "the load to run", func(l *load) bool { return l.ok >= 100 })
+			hold := filepath.Join(t.TempDir(), "release")
+			slow := make(chan int, 1)
+			go func() {
+				status, _, _ := get(&http.Client{}, m.url+"/hold?"+hold)
+				slow <- status
+			}()
+			testkit.WaitFor(t, "the slow request to run", waitTimeout, func() bool {
+				_, err := os.Stat(hold + ".started")
+				return err == nil
+			})
+			l.waitFor(t, "quick answers beside the slow request", func(l *load) bool { return l.ok >= 600 })
+			ended := make(chan struct{})
+			go func() { l.end(); close(ended) }()
+			select {
+			case <-ended:
+			case <-time.After(waitTimeout):
+				t.Fatal("a quick request is stranded behind the slow one")
+			}
+			if err := os.WriteFile(hold, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if status := <-slow; status != 200 {
+				t.Errorf("the slow request: %d", status)
+			}
+			if len(l.errs) > 0 || len(l.statuses) > 0 {
+				t.Errorf("quick requests failed: %s", l.failures())
+			}
+		})
+	}
 }

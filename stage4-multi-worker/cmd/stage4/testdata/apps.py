@@ -36,6 +36,13 @@ def app(environ, start_response):
                 return answer(start_response, environ, barrier="timed out")
             time.sleep(0.01)
         return answer(start_response, environ, barrier="passed", thread=threading.get_ident())
+    elif path == "/hold":
+        # ?FILE: wait until FILE exists (the test releases it), leaving
+        # FILE.started once running
+        open(query + ".started", "w").close()
+        deadline = time.time() + 60
+        while not os.path.exists(query) and time.time() < deadline:
+            time.sleep(0.005)
     elif path == "/stuck":
         time.sleep(3600)  # the line a stuck worker's traceback names
     elif path == "/interpreter":
