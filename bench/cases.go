@@ -137,6 +137,7 @@ const idleKeepAlive = "3600"
 // Cases builds the eight cases (4 is two: 4a and 4b) for o.
 func Cases(o Options) []Case {
 	w, t := strconv.Itoa(o.Workers), strconv.Itoa(o.PeerThreads)
+	idleConns := strconv.Itoa(o.Idle/max(o.Workers, 1) + 1000) // room for the idle ones and wrk's
 	gunicornRows := func(app App) []Entry {
 		return []Entry{
 			{Name: "gunicorn sync -w " + w, Group: "gunicorn", Server: gunicorn(app, "-w", w, "-k", "sync")},
@@ -224,13 +225,15 @@ func Cases(o Options) []Case {
 			ID: "5", Title: fmt.Sprintf("%d idle keep-alive connections", o.Idle), Path: "/", Metric: metricRPS,
 			About: fmt.Sprintf("Before wrk starts, the harness opens %d connections, sends one GET / on each and "+
 				"keeps them open, idle, through the run (its fd limit raised, which the server inherits; "+
-				"--keep-alive %s so that the server does not time them out). The RSS columns are taken "+
+				"--keep-alive %s so that the server does not time them out, and --worker-connections so that "+
+				"workers × worker_connections holds them all: gunicorn's default of 1000 would close idle ones "+
+				"to make room for wrk's). The RSS columns are taken "+
 				"at the end of the run with the connections still open: the master's RSS is what "+
 				"holding them costs. \"kept\" divides the throughput by that of the same server without them.",
 				o.Idle, idleKeepAlive),
 			Entries: []Entry{
-				{Name: "gunicorn-go", Server: gunicornGo(helloApp, "-w", w, "--threads", t, "--keep-alive", idleKeepAlive)},
-				{Name: idleName, Server: gunicornGo(helloApp, "-w", w, "--threads", t, "--keep-alive", idleKeepAlive),
+				{Name: "gunicorn-go", Server: gunicornGo(helloApp, "-w", w, "--threads", t, "--keep-alive", idleKeepAlive, "--worker-connections", idleConns)},
+				{Name: idleName, Server: gunicornGo(helloApp, "-w", w, "--threads", t, "--keep-alive", idleKeepAlive, "--worker-connections", idleConns),
 					Side: side{idle: o.Idle}, Base: "gunicorn-go"},
 			},
 			Refs: []Ref{kept},
