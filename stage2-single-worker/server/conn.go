@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -123,26 +125,104 @@ func (c *conn) closeAfterResponse() {
 // requests a client may stay silent for the keep-alive time; before its first
 // request, for Timeout. It reports false when the connection should close.
 //
+// A connection that stays idle longer than idleGrace gives its buffers
+// back (to bufPool) while it waits: ten thousand idle keep-alive
+// connections then cost a goroutine and a few hundred bytes each, not 16
+// KiB. A busy one keeps them, and reads its next request at once.
+//
 // A graceful shutdown does not cut a waiting connection short: its client
 // may be sending a request right now, which is then answered with
 // Connection: close. An idle connection closes when its keep-alive time
 // runs out, as it would have anyway.
 func (c *conn) waitForRequest(first bool) bool {
-	if c.br.Buffered() == 0 {
-		wait := c.s.KeepAlive
-		if first || wait <= 0 {
-			wait = c.s.timeout()
-		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+	if c.br.Buffered() > 0 {
+		return true // pipelined: the next request is already here
 	}
+	wait := c.s.KeepAlive
+	if first || wait <= 0 {
+		wait = c.s.timeout()
+	}
+	now := time.Now()
+	deadline := now.Add(wait)
 	c.s.setIdle(c, true)
-	if c.br.Buffered() == 0 {
-		if _, err := c.br.Peek(1); err != nil {
-			return false
-		}
+	defer c.s.setIdle(c, false)
+	raw, canWait := c.rawConn()
+	if !canWait || wait <= idleGrace {
+		_ = c.nc.SetReadDeadline(deadline)
+		_, err := c.br.Peek(1)
+		return err == nil
 	}
-	c.s.setIdle(c, false)
+	_ = c.nc.SetReadDeadline(now.Add(idleGrace))
+	if _, err := c.br.Peek(1); err == nil {
+		return true
+	} else if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	// Idle: wait for the client without buffers.
+	c.dropBuffers()
+	_ = c.nc.SetReadDeadline(deadline)
+	if !waitReadable(raw) {
+		return false
+	}
+	c.takeBuffers()
 	return true
+}
+
+// idleGrace is how long a connection waiting for its next request keeps its
+// buffers: long enough for a client that reuses it at once (a load
+// balancer, a browser fetching a page's parts), short enough that an idle
+// one gives them back soon.
+const idleGrace = 50 * time.Millisecond
+
+// bufPool holds the buffers of idle connections, for the next to need them.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8192) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 8192) }}
+)
+
+// takeBuffers gives c a reader and a writer, from the pool.
+func (c *conn) takeBuffers() {
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(flushingReader{c})
+	c.bw = writerPool.Get().(*bufio.Writer)
+	c.bw.Reset(deadlineWriter{c})
+}
+
+// dropBuffers gives c's buffers back to the pool; they must be empty.
+func (c *conn) dropBuffers() {
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.bw.Reset(nil)
+	writerPool.Put(c.bw)
+	c.br, c.bw = nil, nil
+}
+
+// rawConn returns the connection's descriptor, if it has one to wait on
+// (a TLS connection does not: it keeps its buffers).
+func (c *conn) rawConn() (syscall.RawConn, bool) {
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return nil, false
+	}
+	raw, err := sc.SyscallConn()
+	return raw, err == nil
+}
+
+// waitReadable waits until the connection has something to read, or has
+// ended, without reading it (a one-byte peek); it reports false when the
+// wait ended otherwise (the deadline, a shutdown's close).
+func waitReadable(raw syscall.RawConn) bool {
+	var peek [1]byte
+	ready := false
+	err := raw.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err == syscall.EAGAIN || err == syscall.EINTR {
+			return false // nothing yet: wait for the poller
+		}
+		ready = true // data, the end, or an error: the read that follows says which
+		return true
+	})
+	return err == nil && ready
 }
 
 // serveRequest reads one request and answers it. It reports whether the

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -249,8 +248,7 @@ func (s *Server) newConn(nc net.Conn) *conn {
 		return nil // Close: nothing more is served
 	}
 	c := &conn{s: s, nc: nc}
-	c.br = bufio.NewReaderSize(flushingReader{c}, 8192)
-	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 8192)
+	c.takeBuffers()
 	s.conns[c] = struct{}{}
 	s.connsDone.Add(1)
 	return c
