@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,7 +24,8 @@ type conn struct {
 	br *bufio.Reader // reads through flushingReader
 	bw *bufio.Writer
 
-	idle bool // guarded by s.mu: waiting for a request, not serving one
+	idle    bool        // guarded by s.mu: waiting for a request, not serving one
+	evicted atomic.Bool // closed to make room for another (see Server.makeRoom)
 
 	// Per-request state, reused from one request to the next so that a
 	// keep-alive connection allocates little.
@@ -155,7 +157,7 @@ func (c *conn) waitForRequest(first bool) bool {
 	_ = c.nc.SetReadDeadline(now.Add(idleGrace))
 	if _, err := c.br.Peek(1); err == nil {
 		return true
-	} else if !errors.Is(err, os.ErrDeadlineExceeded) {
+	} else if !errors.Is(err, os.ErrDeadlineExceeded) || c.evicted.Load() {
 		return false
 	}
 	// Idle: wait for the client without buffers.

@@ -220,6 +220,7 @@ func (s *Server) makeRoom() {
 	if len(s.conns) > s.MaxConns {
 		if c := s.idleLocked(); c != nil {
 			c.idle = false // evicted once
+			c.evicted.Store(true)
 			_ = c.nc.SetReadDeadline(time.Now())
 		}
 	}
