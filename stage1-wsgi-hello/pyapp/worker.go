@@ -69,12 +69,11 @@ type Worker struct {
 	wmu  sync.Mutex
 	wbuf []byte // guarded by wmu: the frame being written
 
-	mu      sync.Mutex
-	calls   map[uint32]*call         // guarded by mu: sent, not yet ended in the runner
-	pings   map[uint32]chan struct{} // guarded by mu: pings awaiting their answer
-	nextID  uint32                   // guarded by mu
-	dead    error                    // guarded by mu: why the conversation ended
-	retired bool                     // guarded by mu
+	mu     sync.Mutex
+	calls  map[uint32]*call         // guarded by mu: sent, not yet ended in the runner
+	pings  map[uint32]chan struct{} // guarded by mu: pings awaiting their answer
+	nextID uint32                   // guarded by mu
+	dead   error                    // guarded by mu: why the conversation ended
 
 	served  atomic.Int64  // requests the runner has ended
 	reading atomic.Bool   // the reader goroutine runs (after the handshake)

@@ -398,6 +398,3 @@ func (s *Server) closeConns() {
 		c.nc.Close()
 	}
 }
-
-// pid is cached for log lines.
-var pid = os.Getpid()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -56,5 +55,5 @@ func TestSlowClientsHoldNoWorker(t *testing.T) {
 			t.Fatalf("normal request %d beside the slow clients: %d %q", i, resp.StatusCode, resp.Body)
 		}
 	}
-	t.Log(fmt.Sprintf("three normal requests answered in %v beside the slow clients", time.Since(start).Round(time.Millisecond)))
+	t.Logf("three normal requests answered in %v beside the slow clients", time.Since(start).Round(time.Millisecond))
 }
