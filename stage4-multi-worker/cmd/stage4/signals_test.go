@@ -113,3 +113,52 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 	}
 	t.Logf("TERM under load: %d answered, %d refused after the listener closed", l.ok, len(l.errs)-len(lost))
 }
+
+// TestBrokenReplacementsBackOff: when the app's code breaks on disk, a
+// worker that dies is replaced by one that cannot load it: the attempts
+// back off (they do not loop at full speed), the remaining worker serves
+// meanwhile, and once none is left the master stops with exit 4.
+func TestBrokenReplacementsBackOff(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeApp(t, dir, "versioned.py", versioned("one"))
+	m := startMaster(t, nil, "-w", "2", "--chdir", dir, "versioned:app")
+	pids := m.waitWorkers(2, nil)
+	writeApp(t, dir, "versioned.py", "raise ImportError('broken on disk')\n")
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	m.WaitLog("A new worker could not load the app (retrying in", waitTimeout)
+	for range 10 {
+		if r := m.mustGet("/"); r.Pid != pids[1] || r.Version != "one" {
+			t.Errorf("the remaining worker: %+v", r)
+		}
+	}
+	if n := len(m.Lines("Booting worker with pid")); n > 4 {
+		t.Errorf("%d boots already: the replacements do not back off", n)
+	}
+	if err := syscall.Kill(pids[1], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if code := m.Wait(waitTimeout); code != 4 {
+		t.Errorf("exit %d with no worker left and the app broken, want 4", code)
+	}
+	m.WaitLog("Reason: App failed to load.", waitTimeout)
+}
+
+// TestReloadKeepsTheBinds: a HUP that finds a different bind in the
+// config file says it takes a new master, and serves on where it was.
+func TestReloadKeepsTheBinds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeApp(t, dir, "gunicorn.conf.py", "workers = 1\nbind = '127.0.0.1:0'\n")
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "--python", testkit.RealPython(t), "--chdir", testdata(t), "apps:app")
+	m := &master{Proc: p, t: t, url: "http://" + p.WaitListening(startTimeout)}
+	old := m.waitWorkers(1, nil)
+	writeApp(t, dir, "gunicorn.conf.py", "workers = 2\nbind = '127.0.0.1:1'\n")
+	m.Signal(syscall.SIGHUP)
+	m.WaitLog("bind changed: it takes a new master (a restart) to act", waitTimeout)
+	// The workers, new processes, take what changed for them.
+	m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, old[0]) })
+	m.mustGet("/")
+}
