@@ -134,8 +134,12 @@ func (l *unixListener) Close() error {
 
 func (l *unixListener) remove() {
 	fi, err := os.Lstat(l.path)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return // removed already
+	}
+	if err != nil {
+		l.warnf("Could not remove the socket file %s: %v; the next start replaces it", l.path, errors.Unwrap(err))
+		return
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Dev != l.dev || st.Ino != l.ino {
 		return // not ours any more
