@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -69,9 +72,16 @@ func TestDropPrivileges(t *testing.T) {
 	}
 	sock := filepath.Join(sockDir, "app.sock")
 	accessLog := filepath.Join(dir, "access.log")
+	spool := filepath.Join(dir, "spool")
+	if err := os.Mkdir(spool, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(spool, uid, gid); err != nil {
+		t.Fatal(err)
+	}
 	port := lowPort(t)
 	s := startServer(t, startOptions{}, "-u", "nobody", "-g", "nogroup", "-w", "2", "--access-logfile", accessLog,
-		"-b", fmt.Sprintf("127.0.0.1:%d", port), "-b", "unix:"+sock, "apps:app")
+		"--worker-tmp-dir", spool, "-b", fmt.Sprintf("127.0.0.1:%d", port), "-b", "unix:"+sock, "apps:app")
 	s.WaitLog(fmt.Sprintf("Dropped root: the master and its workers run as user nobody (uid %d), group nogroup (gid %d)", uid, gid), waitTimeout)
 	workers := s.waitWorkers(2)
 
@@ -89,6 +99,25 @@ func TestDropPrivileges(t *testing.T) {
 			t.Errorf("%s: the app ran as uid %d gid %d", addr, r.UID, r.GID)
 		}
 	}
+	// A body above 1 MiB is spooled to worker_tmp_dir before the app
+	// runs, by the master, as the user.
+	big := strings.NewReader(strings.Repeat("x", 3<<20))
+	resp, err := http.Post(fmt.Sprintf("http://127.0.0.1:%d/spool?%s", port, spool), "text/plain", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spooled map[string]int
+	err = json.NewDecoder(resp.Body).Decode(&spooled)
+	resp.Body.Close()
+	if err != nil || len(spooled) == 0 {
+		t.Errorf("no spool file in worker_tmp_dir during a 3 MiB upload: %v %v", spooled, err)
+	}
+	for name, owner := range spooled {
+		if owner != uid {
+			t.Errorf("the spool file %s belongs to uid %d, want %d", name, owner, uid)
+		}
+	}
+
 	for _, path := range []string{sock, accessLog} {
 		fi, err := os.Lstat(path)
 		if err != nil {

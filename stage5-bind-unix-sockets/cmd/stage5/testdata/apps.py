@@ -10,6 +10,13 @@ KEYS = ["REMOTE_ADDR", "REMOTE_PORT", "SERVER_NAME", "SERVER_PORT", "HTTP_HOST",
 
 
 def app(environ, start_response):
+    if environ["PATH_INFO"] == "/spool":
+        # The files in the directory the query names (worker_tmp_dir), with
+        # their owners: a large body is spooled there before the app runs.
+        folder = environ["QUERY_STRING"]
+        files = {name: os.stat(os.path.join(folder, name)).st_uid for name in os.listdir(folder)}
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(files).encode()]
     info = {key: environ.get(key) for key in KEYS}
     info["wsgi.url_scheme"] = environ["wsgi.url_scheme"]
     info["pid"] = os.getpid()
