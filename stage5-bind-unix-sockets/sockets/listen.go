@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -88,7 +89,7 @@ func listen(ctx context.Context, o *Options) ([]net.Listener, error) {
 		return nil, err
 	}
 	if len(fds) > 0 {
-		o.logf(o.Infof)("Serving the %d socket(s) systemd passed (LISTEN_FDS), not the bind setting", len(fds))
+		o.logf(o.Infof)("Serving the sockets systemd passed (LISTEN_FDS=%d: %s), not the bind setting", len(fds), strings.Join(names, ", "))
 		var lns []net.Listener
 		for i, fd := range fds {
 			ln, err := inherited(fd, fmt.Sprintf("systemd's socket %d (%s)", fd, names[i]))

@@ -150,7 +150,7 @@ func TestSystemdActivation(t *testing.T) {
 		if len(s.addrs) != 2 || s.addrs[0] != tcpURL || s.addrs[1] != unixURL {
 			t.Fatalf("Listening at: %q, want %s and %s", s.addrs, tcpURL, unixURL)
 		}
-		s.WaitLog("Serving the 2 socket(s) systemd passed (LISTEN_FDS), not the bind setting", waitTimeout)
+		s.WaitLog("Serving the sockets systemd passed (LISTEN_FDS=2: web, local), not the bind setting", waitTimeout)
 		for _, addr := range s.addrs {
 			if r := ask(t, addr, nil); len(r.ListenEnv) != 0 {
 				t.Errorf("the app sees %v", r.ListenEnv)
