@@ -211,3 +211,39 @@ func TestCertificateRenewedAtHUP(t *testing.T) {
 	c.CloseIdleConnections()
 	s.stop()
 }
+
+// TestGunicornTLSSettings: gunicorn's ciphers, ssl_version and
+// do_handshake_on_connect are accepted; what Go has is applied (TLS 1.2
+// only, the one ECDHE suite named), what it has not is warned about.
+func TestGunicornTLSSettings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ca := newPKI(t, dir)
+	cert, key := ca.issue("server", "1", false)
+	s := startServer(t, startOptions{}, "--certfile", cert, "--keyfile", key, "--do-handshake-on-connect",
+		"--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256:HIGH:!aNULL", "--ssl-version", "TLSv1_2", "-b", "127.0.0.1:0", "apps:app")
+	s.WaitLog("ciphers: skipped HIGH:!aNULL (OpenSSL keywords or suites Go's crypto/tls does not have); the TLS 1.2 suites are the others it names", waitTimeout)
+	addr := strings.TrimPrefix(s.addrs[0], "https://")
+	for _, tc := range []struct {
+		name string
+		cfg  *tls.Config
+		ok   bool
+	}{
+		{"TLS 1.2 with the suite named", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}, true},
+		{"TLS 1.2 with another suite", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}}, false},
+		{"TLS 1.3", &tls.Config{MinVersion: tls.VersionTLS13}, false},
+	} {
+		tc.cfg.RootCAs = ca.pool()
+		c, err := tls.Dial("tcp", addr, tc.cfg)
+		if err == nil {
+			c.Close()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: handshake error %v, want success %v", tc.name, err, tc.ok)
+		}
+	}
+	if lines := s.Lines("do_handshake_on_connect"); len(lines) > 0 {
+		t.Errorf("do_handshake_on_connect is what the server does anyway, yet: %q", lines)
+	}
+	s.stop()
+}
