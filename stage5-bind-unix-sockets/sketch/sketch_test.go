@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -24,7 +25,9 @@ func get(t *testing.T, addr string) string {
 	tr := &http.Transport{}
 	url := addr + "/"
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		tr.Dial = func(string, string) (net.Conn, error) { return net.Dial("unix", path) }
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
+		}
 		url = "http://localhost/"
 	}
 	defer tr.CloseIdleConnections()
