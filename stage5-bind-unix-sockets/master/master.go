@@ -134,7 +134,11 @@ func (m *master) bound(log *logging.ErrorLog) error {
 	if err := privileges.Drop(m.id); err != nil {
 		return err
 	}
-	log.Infof("Dropped root: the master and its workers run as %s", m.id)
+	if m.id.UID == 0 {
+		log.Warnf("group is set and user is not: the master and its workers run as %s, root still", m.id)
+	} else {
+		log.Infof("Dropped root: the master and its workers run as %s", m.id)
+	}
 
 	if dir := c.WorkerTmpDir; dir != "" && syscall.Access(dir, 2|1) != nil { // W_OK|X_OK
 		return fmt.Errorf("worker_tmp_dir %s: not writable by %s, who spools request and response bodies there", dir, m.id.User)
