@@ -45,6 +45,9 @@ type Options struct {
 	Env    []string  // KEY=VALUE entries added to (and overriding) ours
 	Stdout io.Writer // where the process's stdout goes; discarded when nil
 	Stderr io.Writer // where its stderr goes; discarded when nil
+	// ExtraFiles are passed as descriptors 3, 4…, as a service manager
+	// passes the sockets it made.
+	ExtraFiles []*os.File
 }
 
 // Proc is a process started by Start, leader of its own process group.
@@ -65,6 +68,7 @@ func Start(opts Options, name string, args ...string) (*Proc, error) {
 	cmd.Dir = opts.Dir
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
+	cmd.ExtraFiles = opts.ExtraFiles
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)

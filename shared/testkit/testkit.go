@@ -260,8 +260,9 @@ type Proc struct {
 
 // StartOptions are optional settings for Start.
 type StartOptions struct {
-	Dir string   // working directory; the test's temp dir when empty
-	Env []string // extra KEY=VALUE entries added to the environment
+	Dir        string     // working directory; the test's temp dir when empty
+	Env        []string   // extra KEY=VALUE entries added to the environment
+	ExtraFiles []*os.File // passed as descriptors 3, 4…
 }
 
 // Start runs bin with args and registers a cleanup that kills the process group
@@ -273,7 +274,7 @@ func Start(t testing.TB, opts StartOptions, bin string, args ...string) *Proc {
 		dir = t.TempDir()
 	}
 	stdout, stderr := &Buffer{}, &Buffer{}
-	p, err := proc.Start(proc.Options{Dir: dir, Env: opts.Env, Stdout: stdout, Stderr: stderr}, bin, args...)
+	p, err := proc.Start(proc.Options{Dir: dir, Env: opts.Env, Stdout: stdout, Stderr: stderr, ExtraFiles: opts.ExtraFiles}, bin, args...)
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}

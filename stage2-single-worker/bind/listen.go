@@ -66,11 +66,16 @@ func Listen(ctx context.Context, a Address, logf func(format string, args ...any
 }
 
 // URL names a listener as gunicorn's start-up line does:
-// "http://127.0.0.1:8000", "unix:/run/app.sock".
+// "http://127.0.0.1:8000", "unix:/run/app.sock"; a listener with a Scheme
+// method (server.TLSListener's is "https") is named with its scheme.
 func URL(ln net.Listener) string {
 	a := ln.Addr()
 	if a.Network() == "unix" {
 		return "unix:" + a.String()
 	}
-	return "http://" + a.String()
+	scheme := "http"
+	if s, ok := ln.(interface{ Scheme() string }); ok {
+		scheme = s.Scheme()
+	}
+	return scheme + "://" + a.String()
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -36,6 +37,7 @@ type conn struct {
 	body  http1.Body
 
 	// Per-connection facts, computed once.
+	tls                    bool // nc is a *tls.Conn: the scheme is https
 	remoteAddr, remotePort string
 	trustedProxy           bool // the peer may set the scheme (see forwarded.go)
 	serverName, serverPort string
@@ -72,6 +74,10 @@ func (c *conn) serve() {
 	defer c.s.removeConn(c)
 	defer c.req.Release() // the last head's memory goes back to the shared budget
 	c.learnAddrs()
+	if c.tls && !c.handshake() {
+		c.nc.Close()
+		return
+	}
 
 	first := true
 	for {
@@ -91,6 +97,24 @@ func (c *conn) serve() {
 			}
 		}
 	}
+}
+
+// handshake runs a TLS connection's handshake, in the connection's own
+// goroutine, so that a client that never finishes it holds that goroutine
+// and nothing else: the accept loop goes on. It is bounded like a request
+// head, by Timeout, for reading and writing alike. It reports whether the
+// connection may go on.
+func (c *conn) handshake() bool {
+	tc := c.nc.(*tls.Conn)
+	_ = tc.SetDeadline(time.Now().Add(c.s.timeout()))
+	if err := tc.Handshake(); err != nil {
+		// A scanner, a client that distrusts the certificate, one without
+		// the client certificate cert_reqs asks for: the client's business.
+		c.s.ErrorLog.Debugf("TLS handshake with %s failed: %v", c.nc.RemoteAddr(), err)
+		return false
+	}
+	_ = tc.SetDeadline(time.Time{})
+	return true
 }
 
 // lingerTime and lingerBytes bound how long, and how much, closeAfterResponse

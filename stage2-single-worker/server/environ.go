@@ -17,7 +17,9 @@ func varOf(key, value string) wsgi.Var { return wsgi.Var{Key: key, Value: value}
 func (c *conn) learnAddrs() {
 	c.remoteAddr, c.remotePort = splitAddr(c.nc.RemoteAddr())
 	c.serverName, c.serverPort = splitAddr(c.nc.LocalAddr())
-	c.trustedProxy = c.s.proxies().trusts(c.remoteAddr)
+	local := c.nc.LocalAddr()
+	unix := local != nil && local.Network() == "unix"
+	c.trustedProxy = c.s.proxies().trusts(c.remoteAddr, unix)
 	c.keys = make(map[string]string, 16)
 }
 
@@ -26,8 +28,13 @@ func splitAddr(a net.Addr) (host, port string) {
 		return "", ""
 	}
 	if a.Network() == "unix" {
-		// A unix socket has a path, often empty for the client, and no port.
-		return a.String(), ""
+		// A unix socket has a path and no port. A client's socket usually
+		// has no path, which Go writes "@" and Python, so gunicorn's
+		// REMOTE_ADDR, "".
+		if name := a.String(); name != "@" {
+			return name, ""
+		}
+		return "", ""
 	}
 	host, port, err := net.SplitHostPort(a.String())
 	if err != nil {
@@ -73,7 +80,7 @@ func (c *conn) buildEnviron() error {
 	if c.remotePort != "" {
 		env.Vars = append(env.Vars, varOf("REMOTE_PORT", c.remotePort))
 	}
-	scheme, trust := s.scheme(), s.proxies()
+	scheme, trust := c.scheme(), s.proxies()
 	if c.trustedProxy {
 		if scheme, err = trust.scheme(req, scheme); err != nil {
 			return err
@@ -87,10 +94,14 @@ func (c *conn) buildEnviron() error {
 		// header (RFC 9112 §3.2.2): CGI's SERVER_NAME is the host "to
 		// which the client request is directed" (RFC 3875 §4.1.14).
 		name, port = hostPort(req.Host, req.Scheme)
-	case port == "":
-		// A unix socket: the server's name and port come from the Host header.
+	case port == "" && req.Host != "":
+		// A unix socket has no name or port for the client to have
+		// reached: as in gunicorn, they come from the Host header, the
+		// port from the scheme when the header has none.
 		name, port = hostPort(req.Host, scheme)
 	}
+	// A unix socket and no Host (HTTP/1.0): the socket's path and no port,
+	// as gunicorn gives them.
 	env.Vars = append(env.Vars, varOf("SERVER_NAME", name), varOf("SERVER_PORT", port))
 	if req.Host != "" {
 		// The Host header, or the absolute-form target's authority that
@@ -116,9 +127,14 @@ func underScript(path, script string) bool {
 		(len(path) == len(script) || path[len(script)] == '/')
 }
 
-func (s *Server) scheme() string {
-	if s.URLScheme != "" {
-		return s.URLScheme
+// scheme is the connection's wsgi.url_scheme before a trusted proxy's
+// headers have their say: https on a TLS connection, else the server's.
+func (c *conn) scheme() string {
+	if c.tls {
+		return "https"
+	}
+	if c.s.URLScheme != "" {
+		return c.s.URLScheme
 	}
 	return "http"
 }

@@ -210,3 +210,51 @@ func BenchmarkBuildEnviron(b *testing.B) {
 		}
 	}
 }
+
+// TestUnixSocketEnviron: a request over a unix socket gets REMOTE_ADDR,
+// SERVER_NAME and SERVER_PORT as gunicorn 20.1 gives them (the rows are
+// what it answered over its own unix socket), and its peer is trusted with
+// the secure scheme headers, as a proxy on this machine such as nginx is.
+func TestUnixSocketEnviron(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, raw          string
+		serverName, port   string
+		scheme, forwardedP string // wsgi.url_scheme, HTTP_X_FORWARDED_PROTO ("-": absent)
+	}{
+		{"Host without a port", "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", "example.com", "80", "http", "-"},
+		{"Host with a port, from a proxy saying https", "GET / HTTP/1.1\r\nHost: example.com:81\r\nX-Forwarded-Proto: https\r\n\r\n", "example.com", "81", "https", "https"},
+		{"https gives port 443", "GET / HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-Proto: https\r\n\r\n", "example.com", "443", "https", "https"},
+		{"no Host: the socket's path, no port", "GET / HTTP/1.0\r\n\r\n", "/run/app.sock", "", "http", "-"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Server{
+				Limits:            http1.Limits{RequestLine: 4094, Fields: 32768, FieldSize: 8190},
+				ErrorLog:          logging.NewErrorLog(logging.NewOutput(io.Discard), logging.Info),
+				ForwardedAllowIPs: DefaultForwardedAllowIPs, SecureSchemeHeaders: DefaultSecureSchemeHeaders,
+			}
+			c := &conn{s: s, nc: addrConn{
+				local:  &net.UnixAddr{Name: "/run/app.sock", Net: "unix"},
+				remote: &net.UnixAddr{Name: "@", Net: "unix"}, // what Go says of an unnamed peer
+			}}
+			c.learnAddrs()
+			vars := c.environFor(t, tc.raw)
+			if remote, ok := vars["REMOTE_ADDR"]; !ok || remote != "" {
+				t.Errorf("REMOTE_ADDR=%q (set: %v), want \"\"", remote, ok)
+			}
+			if port, ok := vars["REMOTE_PORT"]; ok {
+				t.Errorf("REMOTE_PORT=%q, want none", port)
+			}
+			if vars["SERVER_NAME"] != tc.serverName || vars["SERVER_PORT"] != tc.port {
+				t.Errorf("SERVER_NAME=%q SERVER_PORT=%q, want %q %q", vars["SERVER_NAME"], vars["SERVER_PORT"], tc.serverName, tc.port)
+			}
+			if c.env.URLScheme != tc.scheme {
+				t.Errorf("wsgi.url_scheme=%q, want %q", c.env.URLScheme, tc.scheme)
+			}
+			if got, ok := vars["HTTP_X_FORWARDED_PROTO"]; (tc.forwardedP == "-") == ok || (ok && got != tc.forwardedP) {
+				t.Errorf("HTTP_X_FORWARDED_PROTO=%q (set: %v), want %q", got, ok, tc.forwardedP)
+			}
+		})
+	}
+}

@@ -61,12 +61,17 @@ func newProxyTrust(allow []string, headers map[string]string) *proxyTrust {
 	return t
 }
 
-// trusts reports whether the peer at addr (REMOTE_ADDR) may set the scheme.
-func (t *proxyTrust) trusts(addr string) bool {
+// trusts reports whether the peer may set the scheme: its address addr
+// (REMOTE_ADDR) is among the trusted ones, or it came over a unix socket.
+// gunicorn trusts every peer that is not an IP address, and so does this:
+// only a process on this machine that the socket file's mode lets in can
+// connect to a unix socket (nginx, in the usual deployment), so the file's
+// owner and mode are the access control that forwarded_allow_ips is for TCP.
+func (t *proxyTrust) trusts(addr string, unix bool) bool {
 	if len(t.headers) == 0 {
 		return false
 	}
-	if t.all {
+	if t.all || unix {
 		return true
 	}
 	ip, err := netip.ParseAddr(addr)

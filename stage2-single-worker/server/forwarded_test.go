@@ -12,27 +12,32 @@ func TestProxyTrusts(t *testing.T) {
 	tests := []struct {
 		allow []string
 		addr  string
+		unix  bool // the peer came over a unix socket
 		want  bool
 	}{
-		{DefaultForwardedAllowIPs, "127.0.0.1", true},
-		{DefaultForwardedAllowIPs, "::1", true},
-		{DefaultForwardedAllowIPs, "10.0.0.1", false},
-		{[]string{"10.1.0.0/16"}, "10.1.200.3", true},
-		{[]string{"10.1.0.0/16"}, "10.2.0.1", false},
-		{[]string{" 192.0.2.7 "}, "192.0.2.7", true},
-		{[]string{"*"}, "203.0.113.9", true},
-		{[]string{"*"}, "/run/app.sock", true},
-		{DefaultForwardedAllowIPs, "/run/app.sock", false},
-		{[]string{"not an address"}, "127.0.0.1", false},
-		{nil, "127.0.0.1", false},
+		{DefaultForwardedAllowIPs, "127.0.0.1", false, true},
+		{DefaultForwardedAllowIPs, "::1", false, true},
+		{DefaultForwardedAllowIPs, "10.0.0.1", false, false},
+		{[]string{"10.1.0.0/16"}, "10.1.200.3", false, true},
+		{[]string{"10.1.0.0/16"}, "10.2.0.1", false, false},
+		{[]string{" 192.0.2.7 "}, "192.0.2.7", false, true},
+		{[]string{"*"}, "203.0.113.9", false, true},
+		{[]string{"*"}, "", true, true},
+		// A unix socket's peer is trusted, as gunicorn trusts any peer that
+		// is not an IP address: the socket file's mode says who connects.
+		{DefaultForwardedAllowIPs, "", true, true},
+		{[]string{"10.1.0.0/16"}, "", true, true},
+		{nil, "", true, true},
+		{[]string{"not an address"}, "127.0.0.1", false, false},
+		{nil, "127.0.0.1", false, false},
 	}
 	for _, tc := range tests {
 		tr := newProxyTrust(tc.allow, DefaultSecureSchemeHeaders)
-		if got := tr.trusts(tc.addr); got != tc.want {
-			t.Errorf("allow %q, peer %s: trusted = %v, want %v", tc.allow, tc.addr, got, tc.want)
+		if got := tr.trusts(tc.addr, tc.unix); got != tc.want {
+			t.Errorf("allow %q, peer %q (unix %v): trusted = %v, want %v", tc.allow, tc.addr, tc.unix, got, tc.want)
 		}
 	}
-	if newProxyTrust([]string{"*"}, nil).trusts("127.0.0.1") {
+	if newProxyTrust([]string{"*"}, nil).trusts("127.0.0.1", false) || newProxyTrust(nil, nil).trusts("", true) {
 		t.Error("with no secure scheme headers nobody needs trusting")
 	}
 }

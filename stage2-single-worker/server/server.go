@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -46,8 +47,9 @@ type Server struct {
 	URLScheme string
 	// ForwardedAllowIPs are the peers (addresses or networks, "*" for any)
 	// whose SecureSchemeHeaders are believed: such a header with its value
-	// makes wsgi.url_scheme https (see forwarded.go). With either empty, no
-	// header is believed.
+	// makes wsgi.url_scheme https (see forwarded.go). A peer on a unix
+	// socket is believed too, as in gunicorn. With SecureSchemeHeaders
+	// empty, no header is believed.
 	ForwardedAllowIPs   []string
 	SecureSchemeHeaders map[string]string
 	// Multiprocess and Multithread are copied into the environ of every request.
@@ -85,8 +87,8 @@ type Server struct {
 	trustOnce sync.Once
 	trust     *proxyTrust
 
-	mu        sync.Mutex // guards listeners, conns and idle, and shutting's changes
-	listeners map[net.Listener]struct{}
+	mu        sync.Mutex                   // guards listeners, conns and idle, and shutting's changes
+	listeners map[net.Listener]*tls.Config // each listener, with its TLS settings (nil: plain)
 	conns     map[*conn]struct{}
 	roomFreed chan struct{} // poked when a connection closes or goes idle, for a Serve waiting at MaxConns
 	closed    bool          // guarded by mu: Close was called
@@ -132,23 +134,42 @@ func (s *Server) timeout() time.Duration {
 	return 30 * time.Second
 }
 
+// TLSListener is a listener whose connections speak TLS: Serve accepts
+// from Listener and wraps each connection with Config, as crypto/tls's own
+// listener would, but runs the handshake in the connection's goroutine,
+// bounded by Timeout like a request head, and gives its requests
+// wsgi.url_scheme https. Keeping the plain listener lets a graceful
+// shutdown take the connections still queued in the kernel (see
+// acceptQueued) and wrap them too.
+type TLSListener struct {
+	net.Listener
+	Config *tls.Config
+}
+
+// Scheme is the scheme a start-up line names the listener with: https.
+func (l *TLSListener) Scheme() string { return "https" }
+
 // Serve accepts connections on l until Shutdown or Close, and returns
-// ErrServerClosed then. A temporary accept error (too many open files, say)
-// is logged and retried after a pause that doubles from 5 ms to 1 s, rather
-// than spinning or giving up.
+// ErrServerClosed then; a *TLSListener's connections speak TLS. A temporary
+// accept error (too many open files, say) is logged and retried after a
+// pause that doubles from 5 ms to 1 s, rather than spinning or giving up.
 func (s *Server) Serve(l net.Listener) error {
+	var tlsConfig *tls.Config
+	if tl, ok := l.(*TLSListener); ok {
+		l, tlsConfig = tl.Listener, tl.Config
+	}
 	s.mu.Lock()
 	if s.closing() {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
 	if s.listeners == nil {
-		s.listeners = map[net.Listener]struct{}{}
+		s.listeners = map[net.Listener]*tls.Config{}
 		s.conns = map[*conn]struct{}{}
 		s.roomFreed = make(chan struct{}, 1)
 		s.stopping = make(chan struct{})
 	}
-	s.listeners[l] = struct{}{}
+	s.listeners[l] = tlsConfig
 	s.mu.Unlock()
 
 	var pause time.Duration
@@ -169,7 +190,7 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		pause = 0
-		c := s.newConn(nc)
+		c := s.newConn(nc, tlsConfig)
 		if c == nil {
 			nc.Close()
 			continue
@@ -239,16 +260,20 @@ func (s *Server) idleLocked() *conn {
 // closing reports whether a shutdown has begun.
 func (s *Server) closing() bool { return s.shutting.Load() }
 
-// newConn registers a connection; it returns nil once the server is closed.
-// During a graceful shutdown it still registers those accepted from the
-// listen queue: they reached the server and are served.
-func (s *Server) newConn(nc net.Conn) *conn {
+// newConn registers a connection, which speaks TLS when tlsConfig is not
+// nil; it returns nil once the server is closed. During a graceful shutdown
+// it still registers those accepted from the listen queue: they reached the
+// server and are served.
+func (s *Server) newConn(nc net.Conn, tlsConfig *tls.Config) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil // Close: nothing more is served
 	}
 	c := &conn{s: s, nc: nc}
+	if tlsConfig != nil {
+		c.nc, c.tls = tls.Server(nc, tlsConfig), true
+	}
 	c.takeBuffers()
 	s.conns[c] = struct{}{}
 	s.connsDone.Add(1)
@@ -325,15 +350,15 @@ func (s *Server) beginShutdown() {
 		s.stopped = true
 		close(s.stopping) // a Serve waiting for room sees the shutdown
 	}
-	listeners := make([]net.Listener, 0, len(s.listeners))
-	for l := range s.listeners {
-		listeners = append(listeners, l)
+	listeners := make(map[net.Listener]*tls.Config, len(s.listeners))
+	for l, tlsConfig := range s.listeners {
+		listeners[l] = tlsConfig
 	}
 	closed := s.closed
 	s.mu.Unlock()
-	for _, l := range listeners {
+	for l, tlsConfig := range listeners {
 		if !closed {
-			s.acceptQueued(l)
+			s.acceptQueued(l, tlsConfig)
 		}
 		closeListener(l, s.ErrorLog)
 	}
@@ -344,7 +369,7 @@ func (s *Server) beginShutdown() {
 // listener would reset them. It is done just before the listener closes, so
 // that a client connecting afterwards is refused, which it can tell from a
 // connection that was lost.
-func (s *Server) acceptQueued(l net.Listener) {
+func (s *Server) acceptQueued(l net.Listener, tlsConfig *tls.Config) {
 	sc, ok := l.(syscall.Conn)
 	if !ok {
 		return
@@ -374,7 +399,7 @@ func (s *Server) acceptQueued(l net.Listener) {
 			s.ErrorLog.Warnf("a connection queued at shutdown: %v", err)
 			continue
 		}
-		if c := s.newConn(nc); c != nil {
+		if c := s.newConn(nc, tlsConfig); c != nil {
 			go c.serve()
 		} else {
 			nc.Close()

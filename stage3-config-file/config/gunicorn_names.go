@@ -12,11 +12,9 @@ package config
 // set only in a config file).
 var gunicornOnly = map[string]foreignFlags{
 	"casefold_http_method":               {flags: []string{"--casefold-http-method"}},
-	"ciphers":                            {flags: []string{"--ciphers"}, value: true},
 	"daemon":                             {flags: []string{"-D", "--daemon"}},
 	"default_proc_name":                  {},
 	"disable_redirect_access_to_syslog":  {flags: []string{"--disable-redirect-access-to-syslog"}},
-	"do_handshake_on_connect":            {flags: []string{"--do-handshake-on-connect"}},
 	"dogstatsd_tags":                     {flags: []string{"--dogstatsd-tags"}, value: true},
 	"enable_stdio_inheritance":           {flags: []string{"-R", "--enable-stdio-inheritance"}},
 	"forwarder_headers":                  {flags: []string{"--forwarder-headers"}, value: true},
@@ -40,7 +38,6 @@ var gunicornOnly = map[string]foreignFlags{
 	"sendfile":                           {flags: []string{"--no-sendfile"}},
 	"spew":                               {flags: []string{"--spew"}},
 	"ssl_context":                        {},
-	"ssl_version":                        {flags: []string{"--ssl-version"}, value: true},
 	"statsd_host":                        {flags: []string{"--statsd-host"}, value: true},
 	"statsd_prefix":                      {flags: []string{"--statsd-prefix"}, value: true},
 	"strip_header_spaces":                {flags: []string{"--strip-header-spaces"}},

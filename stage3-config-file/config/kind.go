@@ -42,6 +42,9 @@ var (
 	// KindOptStr is a string or None (kept as ""), for settings that are off
 	// by default: pidfile, accesslog, certfile…
 	KindOptStr = Kind{Name: "str or None", fromFlags: lastFlag(func(s string) (any, error) { return s, nil }), fromPython: strFromPython(true), show: showOptStr}
+	// KindStrOrInt is a string, or a number kept as its decimal digits:
+	// ssl_version, which a config file may write ssl.PROTOCOL_TLSv1_2 (5).
+	KindStrOrInt = Kind{Name: "str or int", fromFlags: lastFlag(func(s string) (any, error) { return s, nil }), fromPython: strOrIntFromPython, show: repr}
 	// KindBool is a flag without a value, or a Python bool.
 	KindBool = Kind{Name: "bool", fromFlags: func([]string) (any, error) { return true, nil }, fromPython: boolFromPython, show: repr}
 	// KindList is a list of strings; its flag repeats (-b A -b B) and a
@@ -132,6 +135,18 @@ func strFromPython(noneOK bool) func(any) (any, error) {
 		}
 		return nil, bad(v)
 	}
+}
+
+func strOrIntFromPython(v any) (any, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case json.Number:
+		if _, err := strconv.Atoi(v.String()); err == nil {
+			return v.String(), nil
+		}
+	}
+	return nil, bad(v)
 }
 
 func boolFromPython(v any) (any, error) {

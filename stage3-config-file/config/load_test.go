@@ -67,7 +67,7 @@ func TestDefaults(t *testing.T) {
 		LimitRequestFieldSize: 8190, RequestSpoolLimit: 1 << 30, ResponseSpoolLimit: 1 << 30, RawEnv: []string{}, ForwardedAllowIPs: []string{"127.0.0.1", "::1"},
 		SecureSchemeHeaders: map[string]string{"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
 		PythonPath:          []string{}, Python: "python3",
-		AccessLogFormat: `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"`, ErrorLog: "-", LogLevel: "info",
+		AccessLogFormat: `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"`, ErrorLog: "-", LogLevel: "info", SSLVersion: "TLS",
 	}
 	got := c.Settings
 	got.Chdir = "" // the temporary directory
@@ -324,6 +324,25 @@ func TestUmaskForms(t *testing.T) {
 	}
 }
 
+// TestSSLVersionForms: ssl_version by name, by the number a config file's
+// ssl.PROTOCOL_TLSv1_2 is, and SSLv23, TLS's old name, as gunicorn reads it.
+func TestSSLVersionForms(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		c    loadCase
+		want string
+	}{
+		{loadCase{args: []string{"--ssl-version", "TLSv1_2"}}, "TLSv1_2"},
+		{loadCase{args: []string{"--ssl-version", "2"}}, "TLS"},
+		{loadCase{files: map[string]string{"gunicorn.conf.py": "import ssl\nssl_version = ssl.PROTOCOL_TLSv1_2\n"}}, "TLSv1_2"},
+		{loadCase{files: map[string]string{"gunicorn.conf.py": "ssl_version = 'SSLv23'\n"}}, "SSLv23"},
+	} {
+		if c := mustLoad(t, tc.c); c.SSLVersion != tc.want {
+			t.Errorf("%+v: ssl_version = %q, want %q", tc.c, c.SSLVersion, tc.want)
+		}
+	}
+}
+
 func TestConfigFlag(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{
@@ -453,6 +472,8 @@ func TestErrors(t *testing.T) {
 			"umask: expected a file mode mask such as 0o22, '022' or 18, got 1023 (gunicorn.conf.py)", ErrInvalid},
 		{"cert_reqs", loadCase{args: []string{"--cert-reqs", "3"}},
 			"cert_reqs: expected 0, 1 or 2, got 3 (command line)", ErrInvalid},
+		{"ssl_version", loadCase{args: []string{"--ssl-version", "SSLv3"}},
+			"ssl_version: expected TLS, TLS_SERVER, SSLv23, TLSv1, TLSv1_1, TLSv1_2, TLS_CLIENT or Python's number for one, got 'SSLv3' (command line)", ErrInvalid},
 		{"secure_scheme_headers not a dict", loadCase{files: map[string]string{"gunicorn.conf.py": "secure_scheme_headers = ['X-PROTO']\n"}},
 			"secure_scheme_headers: expected a dict of str to str, got ['X-PROTO'] (gunicorn.conf.py)", ErrInvalid},
 		{"secure_scheme_headers value", loadCase{files: map[string]string{"gunicorn.conf.py": "secure_scheme_headers = {'X-PROTO': 1}\n"}},

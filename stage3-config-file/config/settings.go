@@ -56,10 +56,13 @@ type Settings struct {
 
 	ProcName string // proc_name: "" = the app's name
 
-	CertFile string // certfile: "" = plain HTTP
-	KeyFile  string // keyfile
-	CACerts  string // ca_certs
-	CertReqs int    // cert_reqs: 0 none, 1 optional, 2 required
+	CertFile             string // certfile: "" = plain HTTP
+	KeyFile              string // keyfile
+	CACerts              string // ca_certs
+	CertReqs             int    // cert_reqs: 0 none, 1 optional, 2 required
+	DoHandshakeOnConnect bool   // do_handshake_on_connect: accepted; the handshake always comes first
+	Ciphers              string // ciphers: an OpenSSL cipher list; "" = Go's defaults
+	SSLVersion           string // ssl_version: a name of Python's ssl.PROTOCOL_* ("TLS", "TLSv1_2")
 }
 
 // The sections, in the order --help and the docs show them.
@@ -123,8 +126,12 @@ var table = []Setting{
 		Expect: "HOST, HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N", Stage: 2, check: eachBind,
 		Help: "The socket to bind; repeat for more.",
 		Doc: "HOST, HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N. Repeat the flag, or give a list in the config file, " +
-			"to listen on several. Stage 2's server serves the first, a TCP address; unix: and fd:// binds and more " +
-			"than one bind are validated now and served from later stages.",
+			"to listen on several: requests from all of them go to the same workers. Stages 2 to 4 serve the TCP " +
+			"addresses and warn about the others. From stage 5 every form is served: a host name on every address " +
+			"it resolves to (localhost: 127.0.0.1 and ::1); unix:PATH on a socket file made with umask applied, " +
+			"owned by user and group when they are set, that replaces one a dead server left, is refused when a " +
+			"live server listens on it, and is removed at exit (not at HUP); fd://N on a listening socket already " +
+			"open as descriptor N. Sockets systemd passes (LISTEN_FDS) are served instead of the binds.",
 		envDefault: fromEnvVar("PORT", func(port string) string { return "0.0.0.0:" + port }),
 		field:      func(s *Settings) any { return &s.Bind },
 	},
@@ -132,7 +139,7 @@ var table = []Setting{
 		Name: "backlog", Section: SectionSocket, Flags: []string{"--backlog"}, Meta: "INT",
 		Kind: KindInt, Default: 2048, Expect: expectPositive, Stage: 5, check: atLeast(1),
 		Help:  "The most pending connections the kernel queues.",
-		Doc:   "Clients beyond this many waiting connections are refused. 64 to 2048 is usual.",
+		Doc:   "Clients beyond this many waiting connections are refused. 64 to 2048 is usual. From stage 5, on the sockets the server opens; one from systemd or fd:// keeps the backlog it was made with.",
 		field: func(s *Settings) any { return &s.Backlog },
 	},
 
@@ -275,7 +282,7 @@ var table = []Setting{
 		Name: "reuse_port", Section: SectionMechanics, Flags: []string{"--reuse-port"},
 		Kind: KindBool, Default: false, Expect: expectBool, Stage: 5,
 		Help:  "Set SO_REUSEPORT on the listening sockets.",
-		Doc:   "Lets several processes bind the same port, the kernel spreading connections among them.",
+		Doc:   "Lets several processes bind the same port, the kernel spreading connections among them. From stage 5, on the TCP sockets the server opens.",
 		field: func(s *Settings) any { return &s.ReusePort },
 	},
 	{
@@ -314,22 +321,27 @@ var table = []Setting{
 	{
 		Name: "user", Section: SectionMechanics, Flags: []string{"-u", "--user"}, Meta: "USER",
 		Kind: KindOptStr, Default: "", DefaultDoc: "the current user", Expect: "an existing user name or a user id", Stage: 5, check: userExists,
-		Help:  "Run the workers as this user, a name or an id.",
-		Doc:   "Needs root. The name must exist on this system.",
+		Help: "Run the workers as this user, a name or an id.",
+		Doc: "Needs root. The name must exist on this system. From stage 5 the master, started as root, binds (ports " +
+			"below 1024 included), makes its unix socket files and log files this user's, then drops root itself, " +
+			"before any worker starts: no process that parses a request or runs the app stays root. Without group, " +
+			"the user's own group (gunicorn keeps the master's, root's).",
 		field: func(s *Settings) any { return &s.User },
 	},
 	{
 		Name: "group", Section: SectionMechanics, Flags: []string{"-g", "--group"}, Meta: "GROUP",
 		Kind: KindOptStr, Default: "", DefaultDoc: "the current group", Expect: "an existing group name or a group id", Stage: 5, check: groupExists,
 		Help:  "Run the workers as this group, a name or an id.",
-		Doc:   "Needs root. The name must exist on this system.",
+		Doc:   "Needs root. The name must exist on this system. From stage 5 the master takes it too, with user (see user); supplementary groups are dropped.",
 		field: func(s *Settings) any { return &s.Group },
 	},
 	{
 		Name: "umask", Section: SectionMechanics, Flags: []string{"-m", "--umask"}, Meta: "INT",
 		Kind: KindOctal, Default: 0, Expect: "a file mode mask such as 0o22, '022' or 18", Stage: 5, check: between(0, 0o777),
-		Help:  "The file mode mask for files the server creates.",
-		Doc:   "Written as in Python: 0o22 in a config file; on the command line 022 and 0o22 are octal too.",
+		Help: "The file mode mask for files the server creates.",
+		Doc: "Written as in Python: 0o22 in a config file; on the command line 022 and 0o22 are octal too. From " +
+			"stage 5 it gives the unix socket files their mode: 0, gunicorn's default, makes them srwxrwxrwx, which " +
+			"any local user may connect to; 0o117 makes them srw-rw----, for their owner and group (nginx's, say).",
 		field: func(s *Settings) any { return &s.Umask },
 	},
 	{
@@ -420,15 +432,19 @@ var table = []Setting{
 	{
 		Name: "certfile", Section: SectionSSL, Flags: []string{"--certfile"}, Meta: "FILE",
 		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 5,
-		Help:  "The TLS certificate file; with keyfile, serves https.",
-		Doc:   "PEM encoded, the certificate chain after the server's own certificate.",
+		Help: "The TLS certificate file; with keyfile, serves https.",
+		Doc: "PEM encoded, the certificate chain after the server's own certificate. From stage 5 the TCP binds " +
+			"serve HTTPS with Go's crypto/tls: TLS 1.2 and later, ALPN http/1.1, wsgi.url_scheme https; unix " +
+			"sockets stay plain HTTP, their peer being a proxy on this machine. The handshake is bounded by timeout, " +
+			"like a request head. HUP reads certfile and keyfile again, so a renewed certificate needs no restart; " +
+			"one that does not load leaves the old one serving, and the log says why.",
 		field: func(s *Settings) any { return &s.CertFile },
 	},
 	{
 		Name: "keyfile", Section: SectionSSL, Flags: []string{"--keyfile"}, Meta: "FILE",
 		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 5,
 		Help:  "The TLS private key file.",
-		Doc:   "PEM encoded.",
+		Doc:   "PEM encoded. Without it the key is read from certfile, which may hold both, as in gunicorn.",
 		field: func(s *Settings) any { return &s.KeyFile },
 	},
 	{
@@ -441,9 +457,38 @@ var table = []Setting{
 	{
 		Name: "cert_reqs", Section: SectionSSL, Flags: []string{"--cert-reqs"}, Meta: "CERT_REQS",
 		Kind: KindInt, Default: 0, Expect: "0, 1 or 2", Stage: 5, check: between(0, 2),
-		Help:  "Client certificates: 0 not asked for, 1 optional, 2 required.",
-		Doc:   "The values of Python's ssl.CERT_NONE, CERT_OPTIONAL and CERT_REQUIRED.",
+		Help: "Client certificates: 0 not asked for, 1 optional, 2 required.",
+		Doc: "The values of Python's ssl.CERT_NONE, CERT_OPTIONAL and CERT_REQUIRED. 1 checks a certificate the " +
+			"client sends against ca_certs; 2 also refuses, at the handshake, a client that sends none. 1 and 2 need ca_certs.",
 		field: func(s *Settings) any { return &s.CertReqs },
+	},
+	{
+		Name: "do_handshake_on_connect", Section: SectionSSL, Flags: []string{"--do-handshake-on-connect"},
+		Kind: KindBool, Default: false, Expect: expectBool, Stage: 5,
+		Help: "Run the TLS handshake as soon as a client connects.",
+		Doc: "Accepted for gunicorn's sake. gunicorn-go always runs the handshake first thing on a connection, " +
+			"in the connection's own goroutine and bounded by timeout, which is what True asks for without its " +
+			"cost in gunicorn: a slow handshake holds no worker.",
+		field: func(s *Settings) any { return &s.DoHandshakeOnConnect },
+	},
+	{
+		Name: "ciphers", Section: SectionSSL, Flags: []string{"--ciphers"}, Meta: "CIPHERS",
+		Kind: KindOptStr, Default: "", DefaultDoc: "None: Go's own, all secure", Expect: "an OpenSSL cipher list", Stage: 5,
+		Help: "The TLS 1.2 cipher suites, as an OpenSSL cipher list.",
+		Doc: "Go's crypto/tls does not read OpenSSL's cipher strings: the suite names it knows " +
+			"(ECDHE-RSA-AES128-GCM-SHA256, ECDHE-ECDSA-CHACHA20-POLY1305…) limit the TLS 1.2 suites to those; " +
+			"keywords (HIGH, !aNULL…), suites Go counts insecure and unknown names are skipped with a warning. " +
+			"TLS 1.3's suites are always Go's.",
+		field: func(s *Settings) any { return &s.Ciphers },
+	},
+	{
+		Name: "ssl_version", Section: SectionSSL, Flags: []string{"--ssl-version"}, Meta: "VERSION",
+		Kind: KindStrOrInt, Default: "TLS", Expect: "TLS, TLS_SERVER, SSLv23, TLSv1, TLSv1_1, TLSv1_2, TLS_CLIENT or Python's number for one", Stage: 5, check: sslVersion,
+		Help: "The TLS versions served, as Python's ssl.PROTOCOL_* names them.",
+		Doc: "TLS, TLS_SERVER and SSLv23 (gunicorn's default): TLS 1.2 and later, negotiated. TLSv1_2: TLS 1.2 " +
+			"only. TLSv1 and TLSv1_1 are below gunicorn-go's TLS 1.2 minimum, and TLS_CLIENT is a client's: each is " +
+			"warned about, and TLS 1.2 and later are served. A config file may give the number, ssl.PROTOCOL_TLSv1_2.",
+		field: func(s *Settings) any { return &s.SSLVersion },
 	},
 }
 

@@ -128,3 +128,23 @@ func isDir(v any) (any, error) {
 	}
 	return filepath.Clean(p), nil
 }
+
+// sslVersions are the names of Python's ssl.PROTOCOL_* constants gunicorn's
+// ssl_version accepts, by their numbers.
+var sslVersions = map[string]string{
+	"2": "TLS", "3": "TLSv1", "4": "TLSv1_1", "5": "TLSv1_2", "16": "TLS_CLIENT", "17": "TLS_SERVER",
+}
+
+// sslVersion accepts the names of Python's ssl.PROTOCOL_* constants, or their
+// numbers, which it turns into the names. SSLv23 is TLS's old name.
+func sslVersion(v any) (any, error) {
+	s := strings.TrimSpace(v.(string))
+	if name, ok := sslVersions[s]; ok {
+		return name, nil
+	}
+	switch s {
+	case "TLS", "SSLv23", "TLS_SERVER", "TLS_CLIENT", "TLSv1", "TLSv1_1", "TLSv1_2":
+		return s, nil
+	}
+	return nil, bad(v)
+}

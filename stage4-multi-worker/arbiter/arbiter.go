@@ -114,7 +114,11 @@ func (a *arbiter) start() (code int, ok bool) {
 	listening := make(chan error, 1)
 	go func() {
 		var err error
-		a.lns, err = lifecycle.ListenAll(ctx, addrs, a.elog.Errorf)
+		if cfg.Listen != nil {
+			a.lns, err = cfg.Listen(ctx, a.elog)
+		} else {
+			a.lns, err = lifecycle.ListenAll(ctx, addrs, a.elog.Errorf)
+		}
 		listening <- err
 	}()
 	for err = nil; ; {
@@ -139,6 +143,13 @@ func (a *arbiter) start() (code int, ok bool) {
 		return lifecycle.ExitError, false
 	}
 	a.elog.Infof("Listening at: %s (%d)", lifecycle.ListeningAt(a.lns), pid)
+	if cfg.Bound != nil {
+		if err := cfg.Bound(a.elog); err != nil {
+			a.elog.Errorf("%v", err)
+			closeAll(a.lns)
+			return lifecycle.ExitError, false
+		}
+	}
 
 	a.srv = lifecycle.NewServer(cfg.Config, a.logs)
 	a.srv.MaxConns = a.target * cfg.workerConnections()
@@ -621,6 +632,9 @@ func (a *arbiter) pingIdleWorkers() {
 // If the new code does not load, the old workers serve on.
 func (a *arbiter) reload() {
 	a.elog.Infof("Hang up: Master")
+	if a.cfg.OnHUP != nil {
+		a.cfg.OnHUP(a.elog)
+	}
 	if a.goApp {
 		a.elog.Infof("A Go app runs in the master: there are no workers to reload")
 		return

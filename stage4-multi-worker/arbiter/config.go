@@ -1,9 +1,12 @@
 package arbiter
 
 import (
+	"context"
+	"net"
 	"time"
 
 	"gunicorn-go/stage2-single-worker/lifecycle"
+	"gunicorn-go/stage2-single-worker/logging"
 )
 
 // Config is everything the arbiter needs: stage 2's server settings, plus
@@ -35,6 +38,25 @@ type Config struct {
 	// environment and the original command line. Nil: HUP restarts the
 	// workers with the settings they had. warnings are logged.
 	Reload func() (cfg Config, warnings []string, err error)
+
+	// Hooks for a later stage: each is optional, and nil keeps what stage 4
+	// does. Stage 5 listens on every form of bind, with TLS, and drops
+	// root's privileges through them. log is the master's error log.
+
+	// Listen opens the listeners, once the master has its logs and has
+	// changed to Chdir; ctx ends when a stop signal comes meanwhile (while
+	// a bind in use is retried, say). An error, one line naming the bind or
+	// setting, ends the master with exit code 1. A listener wrapped in a
+	// server.TLSListener speaks TLS. Nil: the TCP addresses of Bind, as
+	// lifecycle.ListenAll opens them.
+	Listen func(ctx context.Context, log *logging.ErrorLog) ([]net.Listener, error)
+	// Bound runs once the master listens and has said so, before the
+	// server is built and any worker starts. An error ends the master with
+	// exit code 1, the listeners closed. Nil: nothing.
+	Bound func(log *logging.ErrorLog) error
+	// OnHUP runs at every HUP, before the settings are read again. Nil:
+	// nothing. Reload's Config must carry the hooks on.
+	OnHUP func(log *logging.ErrorLog)
 }
 
 func (c *Config) workers() int {

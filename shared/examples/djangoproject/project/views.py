@@ -10,7 +10,7 @@ def hello(request):
 
 @csrf_exempt  # an echo for tests and curl: no CSRF token to fetch first
 def echo(request):
-    """Answer method, path, query, body length and form fields.
+    """Answer method, path, query, body length, form fields and is_secure().
 
     JSON when the client accepts it (Accept: application/json), else text.
     """
@@ -21,6 +21,9 @@ def echo(request):
         "query": request.META.get("QUERY_STRING", ""),
         "body_length": len(body),
         "form": {key: request.POST.get(key) for key in request.POST},
+        # https as the server says (wsgi.url_scheme), which a proxy's
+        # X-Forwarded-Proto sets when the server trusts the proxy.
+        "secure": request.is_secure(),
     }
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(info)

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"gunicorn-go/shared/testkit"
+	"gunicorn-go/stage1-wsgi-hello/wsgi"
+	"gunicorn-go/stage2-single-worker/http1"
+	"gunicorn-go/stage2-single-worker/logging"
+)
+
+// selfSigned makes a certificate for 127.0.0.1, and a pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// TestTLS: a TLSListener's connections speak TLS, their requests have
+// wsgi.url_scheme https, and a client that connects and never starts its
+// handshake holds its own connection only, until the head's Timeout ends
+// it: the next client is served meanwhile.
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	cert, pool := selfSigned(t)
+	log := &testkit.Buffer{}
+	s := &Server{
+		App: wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+			port, _ := env.Get("SERVER_PORT")
+			_, err := start("200 OK", []wsgi.Header{{Name: "Content-Type", Value: "text/plain"}}, nil)
+			return wsgi.Chunks([]byte(env.URLScheme + " " + port)), err
+		}),
+		Limits:   http1.DefaultLimits,
+		Timeout:  time.Second, // the silent client's bound; the test waits for it, whatever it takes
+		ErrorLog: logging.NewErrorLog(logging.NewOutput(log), logging.Debug),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() {
+		served <- s.Serve(&TLSListener{Listener: ln, Config: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}})
+	}()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-served; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("error log:\n%s", log.String())
+		}
+	})
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+
+	client := &http.Client{Timeout: ioTimeout, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, NextProtos: []string{"h2", "http/1.1"}}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("https://" + addr + "/")
+	if err != nil {
+		t.Fatalf("GET over TLS while another client is silent: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if got, want := string(body), "https "+port; got != want {
+		t.Errorf("wsgi.url_scheme and SERVER_PORT: %q, want %q", got, want)
+	}
+	if resp.TLS == nil || resp.TLS.NegotiatedProtocol != "http/1.1" {
+		t.Errorf("ALPN: %+v", resp.TLS)
+	}
+
+	_ = silent.SetReadDeadline(time.Now().Add(ioTimeout))
+	if n, err := silent.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a client that never starts its handshake: read %d, %v; want the server to close it", n, err)
+	}
+	deadline := time.Now().Add(ioTimeout)
+	for !strings.Contains(log.String(), "TLS handshake with 127.0.0.1:") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.Contains(log.String(), "TLS handshake with 127.0.0.1:") {
+		t.Errorf("no debug line for the failed handshake:\n%s", log.String())
+	}
+}
