@@ -46,7 +46,9 @@ func addresses(t *testing.T, p *testkit.Proc, n int) []string {
 	var addrs []string
 	testkit.WaitFor(t, "the sketch to listen", timeout, func() bool {
 		addrs = addrs[:0]
-		for _, line := range strings.Split(p.Stdout.String(), "\n") {
+		out := p.Stdout.String()
+		out = out[:strings.LastIndexByte(out, '\n')+1] // whole lines only: the last may be half written
+		for _, line := range strings.Split(out, "\n") {
 			if a, ok := strings.CutPrefix(line, "Listening at: "); ok {
 				addrs = append(addrs, a)
 			}

@@ -5,7 +5,6 @@ package main
 // workers in /proc.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,10 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -67,35 +62,11 @@ func startMaster(t testing.TB, env []string, args ...string) *master {
 	return &master{Proc: p, t: t, url: "http://" + addr}
 }
 
-// workerPids returns the pids of the master's live workers: its children
-// whose command line is a worker's title.
-func (m *master) workerPids() []int {
-	var pids []int
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat") // the pattern is valid
-	for _, path := range stats {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue // it exited meanwhile
-		}
-		s := string(data)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) < 2 || fields[1] != strconv.Itoa(m.Pid()) || fields[0] == "Z" {
-			continue
-		}
-		pid, _ := strconv.Atoi(strings.Fields(s)[0])
-		if strings.HasPrefix(cmdline(pid), "gunicorn-go: worker") {
-			pids = append(pids, pid)
-		}
-	}
-	slices.Sort(pids)
-	return pids
-}
+// workerPids returns the pids of the master's live workers.
+func (m *master) workerPids() []int { return testkit.Workers(m.Pid()) }
 
-// cmdline is a process's command line as ps shows it: NULs as spaces.
-func cmdline(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)) // gone: ""
-	return strings.TrimSpace(string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))
-}
+// cmdline is a process's command line as ps shows it.
+func cmdline(pid int) string { return testkit.Cmdline(pid) }
 
 // waitWorkers waits until the master has n live workers, satisfying ok
 // when given, and returns their pids.
@@ -150,76 +121,8 @@ func (m *master) mustGet(path string) reply {
 	return r
 }
 
-// load is a steady loop of requests from several keep-alive clients.
-type load struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-
-	mu       sync.Mutex
-	ok       int            // 200s
-	statuses map[int]int    // other statuses, counted
-	errs     []error        // transport errors
-	pids     map[int]bool   // workers seen
-	versions []string       // each reply's version, in order of arrival
-	last     map[string]int // per version, how many
-}
-
-// startLoad starts clients goroutines, each with a keep-alive connection of
-// its own, requesting url in a loop until stopped.
-func startLoad(url string, clients int) *load {
-	l := &load{stop: make(chan struct{}), statuses: map[int]int{}, pids: map[int]bool{}, last: map[string]int{}}
-	for range clients {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, Timeout: waitTimeout}
-			defer client.CloseIdleConnections()
-			for {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				status, r, err := get(client, url)
-				l.mu.Lock()
-				switch {
-				case err != nil:
-					l.errs = append(l.errs, err)
-				case status == 200:
-					l.ok++
-					l.pids[r.Pid] = true
-					l.versions = append(l.versions, r.Version)
-					l.last[r.Version]++
-				default:
-					l.statuses[status]++
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
-	return l
-}
-
-// waitFor waits until cond holds of what the load saw so far.
-func (l *load) waitFor(t testing.TB, what string, cond func(l *load) bool) {
-	t.Helper()
-	testkit.WaitFor(t, what, waitTimeout, func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return cond(l)
-	})
-}
-
-// end stops the clients and waits for them.
-func (l *load) end() {
-	close(l.stop)
-	l.wg.Wait()
-}
-
-// failures describes what was not a 200, for a test's message.
-func (l *load) failures() string {
-	return fmt.Sprintf("%d ok, other statuses %v, transport errors %v", l.ok, l.statuses, l.errs)
-}
+// startLoad starts clients keep-alive clients requesting url in a loop.
+func startLoad(url string, clients int) *testkit.Load { return testkit.StartLoad(url, clients) }
 
 // refused reports whether err is a connection refused: a request that never
 // reached the server.

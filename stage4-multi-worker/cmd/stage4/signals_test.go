@@ -33,20 +33,20 @@ func TestReloadUnderLoad(t *testing.T) {
 	m := startMaster(t, nil, "-w", "2", "--chdir", dir, "versioned:app")
 	old := m.waitWorkers(2, nil)
 	l := startLoad(m.url+"/", 4)
-	l.waitFor(t, "answers from the first version", func(l *load) bool { return l.last["one"] > 20 })
+	l.WaitFor(t, "answers from the first version", func(l *testkit.Load) bool { return l.Count("version", "one") > 20 })
 
 	writeApp(t, dir, "versioned.py", versioned("two-two"))
 	m.Signal(syscall.SIGHUP)
 	fresh := m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, old[0]) && !slices.Contains(pids, old[1]) })
-	l.waitFor(t, "answers from the second version", func(l *load) bool { return l.last["two-two"] > 50 })
-	l.end()
-	if len(l.errs) > 0 || len(l.statuses) > 0 {
-		t.Errorf("requests failed during the reload: %s", l.failures())
+	l.WaitFor(t, "answers from the second version", func(l *testkit.Load) bool { return l.Count("version", "two-two") > 50 })
+	l.End()
+	if len(l.Errs) > 0 || len(l.Statuses) > 0 {
+		t.Errorf("requests failed during the reload: %s", l.Failures())
 	}
-	if tail := l.versions[len(l.versions)-20:]; slices.ContainsFunc(tail, func(v string) bool { return v != "two-two" }) {
+	if tail := l.Last("version", 20); slices.ContainsFunc(tail, func(v string) bool { return v != "two-two" }) {
 		t.Errorf("answers after the reload: %q", tail)
 	}
-	t.Logf("reload under load: %s", l.failures())
+	t.Logf("reload under load: %s", l.Failures())
 
 	writeApp(t, dir, "versioned.py", "raise ImportError('the new code is broken')\n")
 	m.Signal(syscall.SIGHUP)
@@ -71,7 +71,7 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 	m := startMaster(t, nil, "-w", "2", "--threads", "4", "apps:app")
 	m.waitWorkers(2, nil)
 	l := startLoad(m.url+"/", 8)
-	l.waitFor(t, "the load to run", func(l *load) bool { return l.ok > 100 })
+	l.WaitFor(t, "the load to run", func(l *testkit.Load) bool { return l.OK > 100 })
 	slow := make(chan int, 3)
 	running := t.TempDir()
 	var wg sync.WaitGroup
@@ -94,7 +94,7 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 	if code := m.Wait(waitTimeout); code != 0 {
 		t.Errorf("exit %d after TERM, want 0", code)
 	}
-	l.end()
+	l.End()
 	wg.Wait()
 	close(slow)
 	for status := range slow {
@@ -103,15 +103,15 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 		}
 	}
 	var lost []error
-	for _, err := range l.errs {
+	for _, err := range l.Errs {
 		if !refused(err) {
 			lost = append(lost, err)
 		}
 	}
-	if len(lost) > 0 || len(l.statuses) > 0 {
-		t.Errorf("requests lost at TERM: %v; statuses %v", lost, l.statuses)
+	if len(lost) > 0 || len(l.Statuses) > 0 {
+		t.Errorf("requests lost at TERM: %v; statuses %v", lost, l.Statuses)
 	}
-	t.Logf("TERM under load: %d answered, %d refused after the listener closed", l.ok, len(l.errs)-len(lost))
+	t.Logf("TERM under load: %d answered, %d refused after the listener closed", l.OK, len(l.Errs)-len(lost))
 }
 
 // TestBrokenReplacementsBackOff: when the app's code breaks on disk, a

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -127,7 +128,7 @@ func TestWorkerKilledUnderLoad(t *testing.T) {
 	m := startMaster(t, nil, "-w", "2", "apps:app")
 	before := m.waitWorkers(2, nil)
 	l := startLoad(m.url+"/", 4)
-	l.waitFor(t, "both workers to answer", func(l *load) bool { return len(l.pids) == 2 })
+	l.WaitFor(t, "both workers to answer", func(l *testkit.Load) bool { return l.Distinct("pid") == 2 })
 	if err := syscall.Kill(before[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -136,12 +137,12 @@ func TestWorkerKilledUnderLoad(t *testing.T) {
 	if fresh == before[1] {
 		fresh = after[1]
 	}
-	l.waitFor(t, "the new worker to answer", func(l *load) bool { return l.pids[fresh] })
-	l.end()
-	t.Logf("with a worker killed: %s", l.failures())
+	l.WaitFor(t, "the new worker to answer", func(l *testkit.Load) bool { return l.Count("pid", strconv.Itoa(fresh)) > 0 })
+	l.End()
+	t.Logf("with a worker killed: %s", l.Failures())
 	// One thread per worker: one request at most was running in it.
-	if len(l.errs) > 0 || l.statuses[502] > 1 || len(l.statuses) > 1 || (len(l.statuses) == 1 && l.statuses[502] == 0) {
-		t.Errorf("only the killed worker's request in flight may fail, with 502: %s", l.failures())
+	if len(l.Errs) > 0 || l.Statuses[502] > 1 || len(l.Statuses) > 1 || (len(l.Statuses) == 1 && l.Statuses[502] == 0) {
+		t.Errorf("only the killed worker's request in flight may fail, with 502: %s", l.Failures())
 	}
 	m.WaitLog(fmt.Sprintf("[ERROR] Worker (pid:%d) was sent SIGKILL! Perhaps out of memory?", before[0]), waitTimeout)
 }
@@ -278,7 +279,7 @@ func TestSlowRequestStrandsNone(t *testing.T) {
 			m := startMaster(t, nil, "-w", "2", "--threads", threads, "apps:app")
 			m.waitWorkers(2, nil)
 			l := startLoad(m.url+"/", 8)
-			l.waitFor(t, "the load to run", func(l *load) bool { return l.ok >= 100 })
+			l.WaitFor(t, "the load to run", func(l *testkit.Load) bool { return l.OK >= 100 })
 			hold := filepath.Join(t.TempDir(), "release")
 			slow := make(chan int, 1)
 			go func() {
@@ -289,9 +290,9 @@ func TestSlowRequestStrandsNone(t *testing.T) {
 				_, err := os.Stat(hold + ".started")
 				return err == nil
 			})
-			l.waitFor(t, "quick answers beside the slow request", func(l *load) bool { return l.ok >= 600 })
+			l.WaitFor(t, "quick answers beside the slow request", func(l *testkit.Load) bool { return l.OK >= 600 })
 			ended := make(chan struct{})
-			go func() { l.end(); close(ended) }()
+			go func() { l.End(); close(ended) }()
 			select {
 			case <-ended:
 			case <-time.After(waitTimeout):
@@ -303,8 +304,8 @@ func TestSlowRequestStrandsNone(t *testing.T) {
 			if status := <-slow; status != 200 {
 				t.Errorf("the slow request: %d", status)
 			}
-			if len(l.errs) > 0 || len(l.statuses) > 0 {
-				t.Errorf("quick requests failed: %s", l.failures())
+			if len(l.Errs) > 0 || len(l.Statuses) > 0 {
+				t.Errorf("quick requests failed: %s", l.Failures())
 			}
 		})
 	}

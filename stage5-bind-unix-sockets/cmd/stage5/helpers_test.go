@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -199,25 +197,7 @@ func curl(t testing.TB, args ...string) (string, int) {
 }
 
 // workerPids returns the pids of the master's live workers.
-func (s *server) workerPids() []int {
-	var pids []int
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat") // the pattern is valid
-	for _, path := range stats {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		str := string(data)
-		fields := strings.Fields(str[strings.LastIndexByte(str, ')')+1:])
-		if len(fields) < 2 || fields[1] != strconv.Itoa(s.masterPid()) || fields[0] == "Z" {
-			continue
-		}
-		pid, _ := strconv.Atoi(strings.Fields(str)[0])
-		pids = append(pids, pid)
-	}
-	slices.Sort(pids)
-	return pids
-}
+func (s *server) workerPids() []int { return testkit.Workers(s.masterPid()) }
 
 // waitWorkers waits until the master has n workers that have loaded the
 // app, and returns their pids.
