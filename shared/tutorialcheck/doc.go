@@ -15,9 +15,15 @@
 // The rules, which TUTORIAL.md repeats for its writers:
 //
 //   - A line starting with "$ " is a command. It runs with `bash -c` from the
-//     repository's root, on its own: a `cd` or a variable does not carry over
-//     to the next command (chain with && instead). A command line ending in a
-//     backslash continues on the next line, as in a shell.
+//     repository's root, on its own: a `cd` does not carry over to the next
+//     command (chain with && instead). A command line ending in a backslash
+//     continues on the next line, as in a shell.
+//   - A command that only sets a variable, "site=$(mktemp -d)", sets it for
+//     the rest of the block, as in a shell: the later commands, a server
+//     included, get it in their environment. The value is a word, a quoted
+//     string or one $(…) without parentheses inside; other variables do not
+//     carry over. TestTutorial gives each block a TMPDIR of its own, removed
+//     after it, so what mktemp makes there needs no cleaning up.
 //   - The lines after a command, up to the next command or the end of the
 //     block, are what it must print (stdout and stderr together, as a terminal
 //     shows them). Trailing spaces and trailing blank lines do not count.

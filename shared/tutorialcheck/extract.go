@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -55,6 +56,7 @@ type Command struct {
 	Want     []string // expected output lines; "..." matches any lines
 	WantExit int      // expected exit status, from a final "[exit N]" line
 	Kind     Kind     // what the checker does with it, read from Text
+	Var      string   // for Kind Set: the name of the variable it sets
 }
 
 // Kind is what the checker does with a command.
@@ -72,21 +74,32 @@ const (
 	Kill
 	// Wait: "wait $!", which waits for the server to exit and has its status.
 	Wait
+	// Set: "NAME=VALUE" alone, which sets a shell variable for the block's
+	// later commands, as in the learner's shell: site=$(mktemp -d). VALUE is
+	// a word, a quoted string or one $(…) without parentheses inside.
+	Set
 )
 
-// kindOf reads a command's kind from its text.
-func kindOf(text string) Kind {
+// assignment matches a command that only sets a variable (Kind Set).
+var assignment = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)=(\$\([^()]*\)|"[^"]*"|'[^']*'|[^\s'"()$;&|<>` + "`" + `]*)$`)
+
+// kindOf reads a command's kind from its text, and the variable a Set
+// command sets.
+func kindOf(text string) (Kind, string) {
 	t := strings.TrimSpace(text)
 	fields := strings.Fields(t)
+	if m := assignment.FindStringSubmatch(t); m != nil {
+		return Set, m[1]
+	}
 	switch {
 	case strings.HasSuffix(t, "&") && !strings.HasSuffix(t, "&&"):
-		return Serve
+		return Serve, ""
 	case len(fields) == 2 && fields[0] == "wait" && fields[1] == "$!":
-		return Wait
+		return Wait, ""
 	case len(fields) >= 2 && fields[0] == "kill" && fields[len(fields)-1] == "$!":
-		return Kill
+		return Kill, ""
 	}
-	return Run
+	return Run, ""
 }
 
 // parseInfo reports whether a fence's info string marks a checked block, and
@@ -181,7 +194,7 @@ func finish(b *Block) error {
 	stopped := false
 	for i := range b.Commands {
 		c := &b.Commands[i]
-		c.Kind = kindOf(c.Text)
+		c.Kind, c.Var = kindOf(c.Text)
 		switch c.Kind {
 		case Serve:
 			if server >= 0 {

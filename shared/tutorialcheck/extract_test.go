@@ -64,6 +64,20 @@ func TestExtract(t *testing.T) {
 			}}},
 		},
 		{
+			name: "commands that only set a variable",
+			doc: md("```console check", "$ site=$(mktemp -d)", "$ a='x y'", `$ b="$site/x"`, "$ c=plain",
+				"$ d=1 env", "$ e=$(echo (x))", "$ f=x; echo", "```"),
+			want: []Block{{Line: 1, Commands: []Command{
+				{Line: 2, Text: "site=$(mktemp -d)", Want: []string{}, Kind: Set, Var: "site"},
+				{Line: 3, Text: "a='x y'", Want: []string{}, Kind: Set, Var: "a"},
+				{Line: 4, Text: `b="$site/x"`, Want: []string{}, Kind: Set, Var: "b"},
+				{Line: 5, Text: "c=plain", Want: []string{}, Kind: Set, Var: "c"},
+				{Line: 6, Text: "d=1 env", Want: []string{}, Kind: Run},
+				{Line: 7, Text: "e=$(echo (x))", Want: []string{}, Kind: Run},
+				{Line: 8, Text: "f=x; echo", Want: []string{}, Kind: Run},
+			}}},
+		},
+		{
 			name: "a longer fence holds a shorter one",
 			doc:  md("````markdown", "```console check", "$ echo no", "```", "````"),
 			want: nil,

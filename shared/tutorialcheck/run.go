@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,12 +20,17 @@ const DefaultTimeout = 30 * time.Second
 type Runner struct {
 	Dir     string        // where commands run: the repository's root
 	Timeout time.Duration // per command; DefaultTimeout when zero
+	// Env holds KEY=VALUE entries added to every command's environment,
+	// such as TMPDIR, so that what a block's mktemp makes is the caller's
+	// to remove. A block's Set commands add their variables for the rest
+	// of the block.
+	Env []string
 }
 
 // Exec runs command with `bash -c` in r.Dir and returns what it printed
 // (stdout and stderr interleaved) and its exit status. The command runs in
-// its own process group with stdin empty and LC_ALL=C, so sorting and
-// messages do not depend on the reader's locale. When the time runs out the
+// its own process group with stdin empty, LC_ALL=C (so sorting and messages
+// do not depend on the reader's locale) and r.Env. When the time runs out the
 // whole group is killed and the error wraps ErrTimeout.
 func (r Runner) Exec(command string) (output string, exit int, err error) {
 	timeout := r.timeout()
@@ -32,7 +38,7 @@ func (r Runner) Exec(command string) (output string, exit int, err error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", command)
 	cmd.Dir = r.Dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C"), r.Env...)
 	var out strings.Builder
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -60,18 +66,41 @@ func (r Runner) Exec(command string) (output string, exit int, err error) {
 // actual (+) output. A block's other kinds of command need CheckBlock.
 func (r Runner) Check(c Command) error {
 	if c.Kind != Run {
-		return fmt.Errorf("line %d: $ %s: a server's command: check its whole block", c.Line, c.Text)
+		return fmt.Errorf("line %d: $ %s: a server's command or a variable: check its whole block", c.Line, c.Text)
 	}
-	output, exit, err := r.Exec(c.Text)
+	_, err := r.check(c)
+	return err
+}
+
+// check is Check for a Run or Set command; set is the variable a Set
+// command set, as NAME=VALUE.
+func (r Runner) check(c Command) (set string, err error) {
+	output, exit, set, err := r.exec(c, c.Text)
 	if err != nil {
-		return fmt.Errorf("line %d: %w\noutput so far:\n%s", c.Line, err, output)
+		return "", fmt.Errorf("line %d: %w\noutput so far:\n%s", c.Line, err, output)
 	}
 	got := Lines(output)
 	matched := Match(c.Want, got)
 	if matched && exit == c.WantExit {
-		return nil
+		return set, nil
 	}
-	return mismatch(c, got, matched, exit, "")
+	return "", mismatch(c, got, matched, exit, "")
+}
+
+// exec runs text, c's command as it is to run, with Exec; for a Set
+// command it also returns the variable it set, as NAME=VALUE, once it has
+// succeeded. The value is printed after a NUL, which no text shows.
+func (r Runner) exec(c Command, text string) (output string, exit int, set string, err error) {
+	if c.Kind != Set {
+		output, exit, err = r.Exec(text)
+		return output, exit, "", err
+	}
+	output, exit, err = r.Exec("{ " + text + "\n} && printf '\\0%s' \"$" + c.Var + "\"")
+	i := strings.LastIndexByte(output, 0)
+	if err != nil || exit != 0 || i < 0 {
+		return output, exit, "", err
+	}
+	return output[:i], exit, c.Var + "=" + output[i+1:], nil
 }
 
 // mismatch is the error for a command whose output or exit status is not
@@ -105,8 +134,13 @@ func mismatch(c Command, got []string, matched bool, exit int, note string) erro
 //     exit, matches the rest of its output, checks its exit status (0, or
 //     what "wait $!" shows) and that it left no process running.
 //
+// A command that sets a variable (Kind Set) sets it for the block's later
+// commands, the server's included, as their environment.
+//
 // A server still running when the block fails is killed, with its process group.
 func (r Runner) CheckBlock(b Block) error {
+	// Set commands append to r.Env, a copy: never to the caller's array.
+	r.Env = slices.Clip(r.Env)
 	stop := -1 // the last Kill or Wait: where the server stops
 	for i, c := range b.Commands {
 		if c.Kind == Kill || c.Kind == Wait {
@@ -115,8 +149,12 @@ func (r Runner) CheckBlock(b Block) error {
 	}
 	if stop < 0 {
 		for _, c := range b.Commands {
-			if err := r.Check(c); err != nil {
+			set, err := r.check(c)
+			if err != nil {
 				return err
+			}
+			if set != "" {
+				r.Env = append(r.Env, set)
 			}
 		}
 		return nil
@@ -132,8 +170,12 @@ func (r Runner) CheckBlock(b Block) error {
 		}
 	}()
 	for i, c := range b.Commands {
-		if err := r.checkWithServer(c, &srv, ports, i == stop); err != nil {
+		set, err := r.checkWithServer(c, &srv, ports, i == stop)
+		if err != nil {
 			return fmt.Errorf("%w%s", err, ports.describe())
+		}
+		if set != "" {
+			r.Env = append(r.Env, set)
 		}
 	}
 	return nil
@@ -141,25 +183,25 @@ func (r Runner) CheckBlock(b Block) error {
 
 // checkWithServer checks one command of a block that starts a server; *srv
 // is the server, nil until the Serve command starts it. last is set for the
-// block's last Kill or Wait.
-func (r Runner) checkWithServer(c Command, srv **server, ports ports, last bool) error {
+// block's last Kill or Wait. set is the variable a Set command set, as
+// NAME=VALUE.
+func (r Runner) checkWithServer(c Command, srv **server, ports ports, last bool) (set string, err error) {
 	timeout := r.timeout()
 	s := *srv
 	if c.Kind == Serve {
-		var err error
-		if s, err = startServer(c.Text, r.Dir, ports, timeout); err != nil {
-			return fmt.Errorf("line %d: $ %s\n%w", c.Line, c.Text, err)
+		if s, err = startServer(c.Text, r.Dir, r.Env, ports, timeout); err != nil {
+			return "", fmt.Errorf("line %d: $ %s\n%w", c.Line, c.Text, err)
 		}
 		*srv = s
 		if err := s.waitListening(timeout); err != nil {
-			return fmt.Errorf("line %d: $ %s\n%w", c.Line, c.Text, err)
+			return "", fmt.Errorf("line %d: $ %s\n%w", c.Line, c.Text, err)
 		}
 		// The start-up lines are at least those up to "Listening at:", so
 		// that a "..." in their place stands for them all.
 		if got, ok := s.await(nil, c.Want, s.startLines(), timeout); !ok {
-			return mismatch(c, got, false, 0, " in the server's start-up lines")
+			return "", mismatch(c, got, false, 0, " in the server's start-up lines")
 		}
-		return nil
+		return "", nil
 	}
 
 	text := ports.forward(c.Text)
@@ -169,28 +211,28 @@ func (r Runner) checkWithServer(c Command, srv **server, ports ports, last bool)
 	var head []string // the command's own output
 	exit := 0
 	if c.Kind != Wait {
-		output, code, err := r.Exec(text)
+		output, code, value, err := r.exec(c, text)
 		output = ports.backward(output)
 		if err != nil {
-			return fmt.Errorf("line %d: %w\noutput so far:\n%s", c.Line, err, output)
+			return "", fmt.Errorf("line %d: %w\noutput so far:\n%s", c.Line, err, output)
 		}
-		head, exit = Lines(output), code
+		head, exit, set = Lines(output), code, value
 	}
 	switch {
 	case s == nil || !s.running:
 		// Before the server starts, or after it stopped: only its own output.
 		matched := Match(c.Want, head)
 		if !matched || exit != c.WantExit {
-			return mismatch(c, head, matched, exit, "")
+			return "", mismatch(c, head, matched, exit, "")
 		}
-		return nil
+		return set, nil
 	case c.Kind != Wait && !last:
 		// While the server runs: the command's lines, then any of the server's.
 		got, ok := s.await(head, c.Want, 0, timeout)
 		if !ok || exit != c.WantExit {
-			return mismatch(c, got, ok, exit, " (the command's own lines, then the server's)")
+			return "", mismatch(c, got, ok, exit, " (the command's own lines, then the server's)")
 		}
-		return nil
+		return set, nil
 	}
 
 	// Where the server stops: the rest of its output, its status, its leftovers.
@@ -204,14 +246,14 @@ func (r Runner) checkWithServer(c Command, srv **server, ports ports, last bool)
 	_, matched := s.match(head, c.Want, rest, len(rest), len(rest))
 	switch {
 	case stopErr != nil:
-		return fmt.Errorf("line %d: $ %s\n%w\noutput (-want +got):\n%s", c.Line, c.Text, stopErr, Diff(c.Want, got))
+		return "", fmt.Errorf("line %d: $ %s\n%w\noutput (-want +got):\n%s", c.Line, c.Text, stopErr, Diff(c.Want, got))
 	case !matched || exit != c.WantExit:
-		return mismatch(c, got, matched, exit, " (the command's own lines, then the rest of the server's)")
+		return "", mismatch(c, got, matched, exit, " (the command's own lines, then the rest of the server's)")
 	case c.Kind == Kill && s.status != 0:
-		return fmt.Errorf("line %d: $ %s\nthe server exited with status %d: show it with \"wait $!\" and [exit %d]",
+		return "", fmt.Errorf("line %d: $ %s\nthe server exited with status %d: show it with \"wait $!\" and [exit %d]",
 			c.Line, c.Text, s.status, s.status)
 	}
-	return nil
+	return "", nil
 }
 
 // timeout is r.Timeout, or DefaultTimeout when that is zero.

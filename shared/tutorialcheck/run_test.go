@@ -3,6 +3,7 @@ package tutorialcheck
 import (
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,8 +48,28 @@ func TestCheck(t *testing.T) {
 			doc:     md("```console check", "$ cd /", "$ pwd", "/", "```"),
 			wantErr: []string{"line 3: $ pwd", "- /"},
 		},
+		{
+			name: "a variable set alone carries over, to the end of its block",
+			doc: md("```console check", "$ dir=$(mktemp -d)", "$ touch \"$dir/a\" && ls \"$dir\"", "a",
+				"$ greeting='hello world'", "$ echo \"$greeting\" from \"${dir%/*}\"", "hello world from .../tmp",
+				"$ rm -r \"$dir\"", "```",
+				"```console check", "$ echo \"[$greeting]\"", "[]", "```"),
+		},
+		{
+			name: "an assignment with a command after it is an ordinary command",
+			doc:  md("```console check", "$ x=1 true", "$ echo \"[$x]\"", "[]", "```"),
+		},
+		{
+			name:    "a failing assignment fails, and sets nothing",
+			doc:     md("```console check", "$ x=$(echo oops; exit 3)", "[exit 3]", "$ echo \"[$x]\"", "[oops]", "```"),
+			wantErr: []string{"line 4: $ echo", "- [oops]", "+ []"},
+		},
 	}
-	r := Runner{Dir: t.TempDir()}
+	tmp := t.TempDir()
+	r := Runner{Dir: t.TempDir(), Env: []string{"TMPDIR=" + filepath.Join(tmp, "tmp")}}
+	if err := os.Mkdir(filepath.Join(tmp, "tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			blocks, err := Extract(tt.doc)
@@ -74,13 +95,11 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// checkAll checks every command of blocks and returns the first failure.
+// checkAll checks every block and returns the first failure.
 func checkAll(r Runner, blocks []Block) error {
 	for _, b := range blocks {
-		for _, c := range b.Commands {
-			if err := r.Check(c); err != nil {
-				return err
-			}
+		if err := r.CheckBlock(b); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -133,6 +152,13 @@ func TestCheckServer(t *testing.T) {
 				"a process group of its own",
 				"$ kill $!",
 				"[fake] Handling signal: term")...),
+		},
+		{
+			name: "variables set in the block reach the server and the commands after it",
+			doc: block("$ addr=127.0.0.1:8000", "$ path=/late",
+				"$ ./fakeserver -b \"$addr\" &", "...",
+				"$ curl -s \"http://$addr$path\"", "hello", "[fake] GET /late",
+				"$ kill $!", "[fake] Handling signal: term"),
 		},
 		{
 			name: "server lines not shown after a command come with the next",

@@ -63,9 +63,9 @@ type server struct {
 	open     bool // the lines matched last ended with "...", which goes on
 }
 
-// startServer runs the Serve command text (ending in "&") from dir and waits
-// until the job's pid is known.
-func startServer(text, dir string, ports ports, timeout time.Duration) (*server, error) {
+// startServer runs the Serve command text (ending in "&") from dir, with env
+// added to its environment, and waits until the job's pid is known.
+func startServer(text, dir string, env []string, ports ports, timeout time.Duration) (*server, error) {
 	tmp, err := os.MkdirTemp("", "tutorialcheck-")
 	if err != nil {
 		return nil, fmt.Errorf("start the server: %w", err)
@@ -84,7 +84,7 @@ func startServer(text, dir string, ports ports, timeout time.Duration) (*server,
 	s := &server{ports: ports, done: make(chan struct{}), status: -1, running: true}
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "TUTORIALCHECK_PIDFILE="+pidFile)
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C", "TUTORIALCHECK_PIDFILE="+pidFile), env...)
 	cmd.Stdout = &s.out
 	cmd.Stderr = &s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -13,8 +13,9 @@ import (
 
 // TestTutorial runs every checked block of the repository's TUTORIAL.md, after
 // `make build` has put the stage binaries in bin/ as a reader's would be.
-// Each block is a subtest named for its line; a block stops at its first
-// failing command, since later ones may build on it. A block whose needs=…
+// Each block is a subtest named for its line, with a TMPDIR of its own; a
+// block stops at its first failing command, since later ones may build on
+// it. A block whose needs=…
 // are missing is skipped (failed under CI).
 func TestTutorial(t *testing.T) {
 	root := testkit.RepoRoot(t)
@@ -36,12 +37,14 @@ func TestTutorial(t *testing.T) {
 		t.Fatalf("make build: exit %d\n%s", code, out)
 	}
 
-	r := Runner{Dir: root}
 	for _, b := range blocks {
 		t.Run(fmt.Sprintf("line%d", b.Line), func(t *testing.T) {
 			for _, need := range b.Needs {
 				require(t, need)
 			}
+			// What the block's mktemp makes lands in the test's own
+			// temporary directory, removed after it, even when it fails.
+			r := Runner{Dir: root, Env: []string{"TMPDIR=" + t.TempDir()}}
 			if err := r.CheckBlock(b); err != nil {
 				t.Fatalf("TUTORIAL.md %v", err)
 			}
