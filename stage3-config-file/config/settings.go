@@ -106,8 +106,10 @@ var table = []Setting{
 		Kind: KindStr, Default: "./gunicorn.conf.py", Expect: "a path or python:MODULE", Stage: 3,
 		Help: "The config file, a Python file, or python:MODULE.",
 		Doc: "gunicorn.conf.py in the current directory is read when it exists. The file is Python and is run by " +
-			"the real interpreter (the one the python setting names), so imports, arithmetic and os.environ work; " +
-			"its top-level names that are settings become settings. python:MODULE imports a module instead. " +
+			"the real interpreter, so imports, arithmetic and os.environ work: the one --python or GUNICORN_CMD_ARGS " +
+			"names, else the one the python setting's default finds (never a python set inside the file itself, " +
+			"which chooses the app's interpreter only). Its top-level names that are settings become settings; " +
+			"python:MODULE imports a module instead. " +
 			"Only the command line and GUNICORN_CMD_ARGS can set it.",
 		field: func(s *Settings) any { return &s.Config },
 	},
