@@ -14,9 +14,11 @@ import (
 // machine putting a thread to sleep and waking it again (an interrupt to an
 // idle CPU) costs more than the whole request. If each side keeps polling for
 // a few dozen microseconds, the answer is usually there before it would have
-// fallen asleep. Measured on 2 vCPUs with hello.py: 16k calls/s parked
-// (blocking or netpoll), 50k calls/s spinning on both sides, with less CPU
-// per call. A slow app costs at most spinReads polls more per wait.
+// fallen asleep. Measured on 2 vCPUs with hello.py, spinning on both sides
+// served several times the calls of parking (blocking or netpoll), with
+// less CPU per call (BenchmarkHelloRoundTrip measures it; bench/RESULTS.md
+// has the servers' figures). A slow app costs at most spinReads polls more
+// per wait.
 const spinReads = 50
 
 // spinReader reads our non-blocking end of the socketpair: it polls a few
