@@ -48,6 +48,7 @@ type arbiter struct {
 	everUp   bool             // a worker has served: a boot failure is no longer fatal by itself
 	failures int              // boots that failed in a row, for the back-off
 	nextBoot time.Time        // no boot before then (back-off)
+	ready    bool             // the first workers have all loaded the app
 	stopping string           // "", "graceful" or "quick"
 	exit     int              // the exit code, once stopping
 }
@@ -353,10 +354,18 @@ func (a *arbiter) handleEvent(ev event) {
 			a.kill(w) // no longer wanted while it booted
 			return
 		}
+		a.elog.Debugf("Worker (pid:%d) loaded the app in %v", w.pid, time.Since(w.since).Round(time.Millisecond))
 		w.state, w.since = serving, time.Now()
 		a.everUp, a.failures = true, 0
 		a.pool.add(w)
 		a.promote()
+		if !a.ready && a.serving() >= a.target {
+			// Beyond gunicorn, which says nothing once its workers have
+			// loaded the app: the moment the server is fully up (stage 6
+			// tells systemd then).
+			a.ready = true
+			a.elog.Infof("Ready: %d worker(s) serve", a.serving())
+		}
 	case exited:
 		a.reap(w)
 	case pinged:
