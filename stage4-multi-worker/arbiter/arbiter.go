@@ -310,11 +310,12 @@ func (a *arbiter) stop(how string, exit int) {
 		return
 	}
 	grace := a.cfg.gracefulTimeout()
-	a.drain = make(chan error, 1)
+	drain := make(chan error, 1) // buffered: a quick stop may stop listening to it
+	a.drain = drain
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
-		a.drain <- a.srv.Shutdown(ctx)
+		drain <- a.srv.Shutdown(ctx)
 	}()
 }
 
