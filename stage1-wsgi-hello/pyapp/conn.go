@@ -8,7 +8,8 @@ import (
 )
 
 // spinReads is how many times a read polls the socket, yielding between
-// tries, before its goroutine parks in the netpoller.
+// tries, before its goroutine parks in the netpoller, when the runner has
+// one request to answer (see spinReader.spinning).
 //
 // Why spin: a call is a ping-pong between two processes, and on a virtual
 // machine putting a thread to sleep and waking it again (an interrupt to an
@@ -24,7 +25,15 @@ const spinReads = 50
 // spinReader reads our non-blocking end of the socketpair: it polls a few
 // times (spinReads) and then parks until the runner writes. Its fields carry
 // one Read's state into poll, which is bound once, so reads do not allocate.
+//
+// It spins only while spinning says so: when the worker has more than one
+// request in flight (the server is busy, and sends requests ahead), the
+// next answer is an app's whole run away, every poll of the empty socket is
+// a system call that takes CPU from the runner and the clients, and a
+// parked reader is woken cheaply because the master has other work. Then
+// it parks at once. (bench/README.md has the figures.)
 type spinReader struct {
+	spinning func() bool // nil: always
 	rc   syscall.RawConn
 	poll func(fd uintptr) bool // s.pollFD, bound once
 
@@ -47,6 +56,9 @@ func newSpinReader(f *os.File) (*spinReader, error) {
 // Read reads what is there, at most len(p) bytes, waiting for at least one.
 func (s *spinReader) Read(p []byte) (int, error) {
 	s.p, s.spins = p, 0
+	if s.spinning != nil && !s.spinning() {
+		s.spins = spinReads
+	}
 	err := s.rc.Read(s.poll)
 	n, rerr := s.n, s.err
 	s.p, s.err = nil, nil

@@ -47,6 +47,7 @@ func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
 	c := w.calls[id]
 	if c != nil && (kind == kindEnd || kind == kindExc || kind == kindNotRun) {
 		delete(w.calls, id)
+		w.inflight.Store(int32(len(w.calls)))
 	}
 	w.mu.Unlock()
 	if c == nil {
@@ -104,6 +105,7 @@ func (w *Worker) die(cause error) {
 	}
 	calls := w.calls
 	w.calls = map[uint32]*call{}
+	w.inflight.Store(0)
 	for id, ch := range w.pings {
 		close(ch)
 		delete(w.pings, id)

@@ -75,7 +75,8 @@ type Worker struct {
 	nextID uint32                   // guarded by mu
 	dead   error                    // guarded by mu: why the conversation ended
 
-	served  atomic.Int64  // requests the runner has ended
+	served   atomic.Int64 // requests the runner has ended
+	inflight atomic.Int32 // requests sent and not ended: the reader spins only for one
 	reading atomic.Bool   // the reader goroutine runs (after the handshake)
 	done    chan struct{} // closed when the conversation has ended (dead is set)
 
@@ -171,6 +172,7 @@ func startWorker(ctx context.Context, spec string, o *Options) (*Worker, error) 
 		exited:  make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	reader.spinning = func() bool { return w.inflight.Load() <= 1 }
 	go func() {
 		w.waitErr = cmd.Wait()
 		close(w.exited)
@@ -507,6 +509,7 @@ func (w *Worker) Send(env *wsgi.Environ) (*Request, error) {
 	c.id = w.nextID
 	w.nextID++
 	w.calls[c.id] = c
+	w.inflight.Store(int32(len(w.calls)))
 	w.mu.Unlock()
 
 	w.wmu.Lock()
@@ -559,6 +562,7 @@ func (w *Worker) forget(c *call) bool {
 	w.mu.Lock()
 	_, ok := w.calls[c.id]
 	delete(w.calls, c.id)
+	w.inflight.Store(int32(len(w.calls)))
 	w.mu.Unlock()
 	if ok {
 		w.free(nil)
