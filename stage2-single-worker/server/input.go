@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"gunicorn-go/stage2-single-worker/http1"
@@ -19,9 +20,11 @@ import (
 // Memory across requests is bounded too: bodies held in memory by all
 // connections together stay under BodyMemory; past it, even small bodies
 // go to a file, so that thousands of clients each sending a megabyte cannot
-// exhaust the server's memory. And the files of all connections together
-// stay under SpoolDisk: a body that does not fit is refused with 503 rather
-// than fill the disk.
+// exhaust the server's memory. Both budgets are charged as bytes arrive,
+// never for the length a client merely announces. And the files of all
+// connections together stay under SpoolDisk rather than fill the disk: a
+// body larger than all of it is refused with 413, one that does not fit
+// beside the others spooling now with 503, which a client may retry.
 //
 // Either way the app's input implements wsgi.InputBuffer, and an app runner
 // hands the bytes or the file's name to Python without copying them through
@@ -43,10 +46,11 @@ type requestInput struct {
 // keepMem is the most body memory a connection keeps between requests.
 const keepMem = 64 << 10
 
-// errTooLarge and errSpoolFull are the refusals of a body.
+// The refusals of a body.
 var (
-	errTooLarge  = &http1.Error{Status: 413, Reason: "request body larger than limit_request_body"}
-	errSpoolFull = &http1.Error{Status: 503, Reason: "no room left to spool the request body (spool_disk_limit)"}
+	errTooLarge      = &http1.Error{Status: 413, Reason: "request body larger than limit_request_body"}
+	errTooLargeSpool = &http1.Error{Status: 413, Reason: "request body larger than request_spool_limit, the most the server spools"}
+	errSpoolFull     = &http1.Error{Status: 503, Reason: "no room left to spool the request body now (request_spool_limit is taken by others)"}
 )
 
 // prepare reads the request body of c.req.
@@ -58,6 +62,9 @@ func (in *requestInput) prepare(c *conn) error {
 	}
 	if limit := c.s.LimitRequestBody; limit > 0 && req.ContentLength > limit {
 		return errTooLarge
+	}
+	if !req.Chunked && req.ContentLength > c.s.spoolThreshold() && req.ContentLength > c.s.spoolDisk() {
+		return errTooLargeSpool // it could never fit: say so before reading it
 	}
 	if req.Expect100 {
 		if _, err := c.bw.WriteString(req.Proto + " 100 Continue\r\n\r\n"); err != nil {
@@ -72,53 +79,56 @@ func (in *requestInput) prepare(c *conn) error {
 	return in.readAll(c)
 }
 
+// memStep is how much body memory a request takes from the budget at a
+// time: the budgets are charged for bytes as they arrive, not for the
+// length a client announces, so that a client announcing megabytes and
+// sending a byte holds a step, not the megabytes.
+const memStep = 64 << 10
+
 // readAll reads the body into memory, moving it to a file once it passes
 // the spool threshold or when the server's body memory is spent.
 func (in *requestInput) readAll(c *conn) error {
-	limit := c.s.spoolThreshold()
+	threshold := c.s.spoolThreshold()
 	var src io.Reader = bodyReader{c}
 	if max := c.s.LimitRequestBody; max > 0 && c.req.Chunked {
 		src = &limitedBody{r: src, left: max}
 	}
-	if !c.req.Chunked && c.req.ContentLength <= limit && in.reserve(c.s, c.req.ContentLength) {
-		n := int(c.req.ContentLength)
-		if cap(in.mem) < n {
-			in.mem = make([]byte, n)
+	// Memory first, up to the threshold, a step of the budget at a time.
+	data := in.mem[:0]
+	for int64(len(data)) <= threshold {
+		if len(data) == cap(data) || int64(len(data)) == in.reserved {
+			step := int64(memStep)
+			if !c.req.Chunked {
+				step = min(step, c.req.ContentLength-int64(len(data))+1) // +1: sees the end
+			}
+			if !in.reserve(c.s, step) {
+				break // the server's body memory is spent: to a file
+			}
+			if int64(cap(data)) < in.reserved {
+				data = slices.Grow(data, int(in.reserved)-len(data))
+			}
 		}
-		data := in.mem[:n]
-		if _, err := io.ReadFull(src, data); err != nil {
-			return err
+		n, err := src.Read(data[len(data):min(in.reserved, threshold+1)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			in.mem = data[:0]
+			in.buffered.setData(data)
+			return nil
 		}
-		in.buffered.setData(data)
-		return nil
-	}
-
-	// Unknown or large size: fill memory up to the threshold first, if the
-	// server has the memory to spare.
-	var mem bytes.Buffer
-	if in.reserve(c.s, limit+1) {
-		n, err := io.Copy(&mem, io.LimitReader(src, limit+1))
 		if err != nil {
 			return err
 		}
-		if n <= limit {
-			in.buffered.setData(mem.Bytes())
-			return nil
-		}
 	}
-	if !c.req.Chunked && !in.spool(c.s, c.req.ContentLength) {
-		return errSpoolFull
-	}
+	in.mem = data[:0]
+
+	// Large, or no memory left: a file, the disk budget charged as it grows.
 	f, err := os.CreateTemp(c.s.TempDir, "gunicorn-go-body-")
 	if err != nil {
 		return fmt.Errorf("spool request body: %w", err)
 	}
 	in.buffered.file = f // from here on, release removes it, whatever happens
-	var dst io.Writer = f
-	if c.req.Chunked {
-		dst = &spoolWriter{in: in, s: c.s, f: f}
-	}
-	if _, err := dst.Write(mem.Bytes()); err != nil {
+	dst := &spoolWriter{in: in, s: c.s, f: f}
+	if _, err := dst.Write(data); err != nil {
 		return err
 	}
 	in.unreserve(c.s)
@@ -146,8 +156,8 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// spoolWriter writes a chunked body to its file, taking room in the spool
-// budget as it grows.
+// spoolWriter writes a body to its file, taking room in the spool budget as
+// it grows.
 type spoolWriter struct {
 	in *requestInput
 	s  *Server
@@ -156,6 +166,9 @@ type spoolWriter struct {
 
 func (w *spoolWriter) Write(p []byte) (int, error) {
 	if !w.in.spool(w.s, int64(len(p))) {
+		if w.in.spooled+int64(len(p)) > w.s.spoolDisk() {
+			return 0, errTooLargeSpool // alone it is too large: it could never fit
+		}
 		return 0, errSpoolFull
 	}
 	n, err := w.f.Write(p)
