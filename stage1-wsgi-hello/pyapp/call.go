@@ -19,9 +19,11 @@ import (
 // The reader goroutine (the producer: onHead, onBody, finish) never waits
 // for the server (the consumer: waitHead, Next, Close). What arrives is
 // queued as segments: in memory up to Options.ResponseMemory bytes (and
-// while the shared Budget lasts), then in a spool file. The consumer takes
+// while the shared Budget lasts), then in spool files. The consumer takes
 // the segments in order. How much may wait in all is the response window
-// (see protocol.go): the consumer grants the runner more as it takes.
+// (see protocol.go): the response's memory, plus the disk it has reserved
+// from the shared SpoolBudget a step at a time; both sides grant the runner
+// more (growLocked) as memory is freed or disk reserved.
 type call struct {
 	Request // its handle for Send's caller: &c.Request, no allocation of its own
 
@@ -35,34 +37,54 @@ type call struct {
 	ready chan struct{} // poked (never blocks) when something arrives
 
 	mu          sync.Mutex
-	head        []byte    // guarded by mu: the H payload, until waitHead takes it
-	hasHead     bool      // guarded by mu
-	segs        []segment // guarded by mu: body not yet taken, in order
-	memHeld     int64     // guarded by mu: bytes of segs in memory, drawn from the budget
-	spool       *os.File  // guarded by mu: the response's spool file, once needed
-	spoolEnd    int64     // guarded by mu: where the next spooled byte goes
-	ended       bool      // guarded by mu: E, X, death or expiry: nothing more comes
-	err         error     // guarded by mu: nil for E, else why it ended
-	closed      bool      // guarded by mu: Close was called
-	received    int64     // guarded by mu: body bytes received
-	granted     int64     // guarded by mu: body bytes the runner may send in all
-	consumed    int64     // guarded by mu: body bytes taken by Next
-	warned      bool      // guarded by mu: the held-at-the-client's-pace warning was logged
-	spoolFailed bool      // guarded by mu: the spool file could not be written, and it was logged
+	head        []byte       // guarded by mu: the H payload, until waitHead takes it
+	hasHead     bool         // guarded by mu
+	segs        []segment    // guarded by mu: body not yet taken, in order
+	memHeld     int64        // guarded by mu: bytes of segs in memory, drawn from the budget
+	files       []*spoolFile // guarded by mu: open spool files, the last one written
+	room        int64        // guarded by mu: disk reserved from SpoolBudget, not yet written
+	ended       bool         // guarded by mu: E, X, death or expiry: nothing more comes
+	err         error        // guarded by mu: nil for E, else why it ended
+	closed      bool         // guarded by mu: Close was called
+	received    int64        // guarded by mu: body bytes received
+	granted     int64        // guarded by mu: body bytes the runner may send in all
+	consumed    int64        // guarded by mu: body bytes taken by Next
+	warned      bool         // guarded by mu: the held-at-the-client's-pace warning was logged
+	spoolFailed bool         // guarded by mu: the spool file could not be written, and it was logged
 }
 
-// segment is a piece of body: data in memory, or n bytes of the spool file
+// segment is a piece of body: data in memory, or n bytes of a spool file
 // from off.
 type segment struct {
 	data []byte
+	file *spoolFile
 	off  int64
 	n    int64
 }
 
+// spoolFile is one of a response's spool files. Its size is charged to the
+// SpoolBudget until it is closed. Once the client has taken all that was
+// written to the file being written, the next bytes go to its start again;
+// one that grew to spoolFileMax is left for the next, and closed (its disk
+// given back) once the client has taken what it holds: so a response's
+// disk follows what the client has yet to take, not all it was sent.
+type spoolFile struct {
+	f       *os.File
+	size    int64 // bytes written at the furthest: charged to the budget
+	end     int64 // where the next byte goes
+	pending int64 // bytes written and not yet taken
+}
+
+// How responses take disk.
+const (
+	spoolStep    = 1 << 20 // disk a response reserves at a time
+	spoolFileMax = 8 << 20 // a spool file is not written past this
+)
+
 func newCall(w *Worker, env *wsgi.Environ, cleanup func()) *call {
 	c := &call{
 		w: w, env: env, cleanup: cleanup, started: time.Now(),
-		ready: make(chan struct{}, 1), granted: w.opts.ResponseWindow(),
+		ready: make(chan struct{}, 1), granted: w.opts.firstWindow(),
 	}
 	c.Request.c = c
 	return c
@@ -91,44 +113,61 @@ func (c *call) onHead(payload []byte) error {
 }
 
 // onBody takes a B frame's chunk: into memory while this response's share
-// and the budget allow, else into the spool file. payload aliases the
+// and the budget allow, else into a spool file. payload aliases the
 // reader's buffer, so it is copied either way.
 func (c *call) onBody(payload []byte) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	n := int64(len(payload))
 	c.received += n
 	if c.ended || c.closed {
+		c.mu.Unlock()
 		return // nobody wants it any more
 	}
+	c.keepLocked(payload)
+	grant := c.growLocked()
+	c.noteHeldLocked()
+	c.poke()
+	c.mu.Unlock()
+	if grant > 0 {
+		c.w.grant(c.id, grant)
+	}
+}
+
+// keepLocked queues payload, in memory or in a spool file.
+func (c *call) keepLocked(payload []byte) {
 	o := c.w.opts
+	n := int64(len(payload))
 	switch {
 	case o.ResponseSpool < 0: // no spooling: memory, whatever the budget says
-		o.Budget.used.Add(n)
+		o.Budget.force(n)
 	case c.memHeld+n <= o.ResponseMemory && o.Budget.take(n):
 	default:
 		err := c.spoolLocked(payload)
 		if err == nil {
-			c.noteHeldLocked()
-			c.poke()
 			return
 		}
 		if !c.spoolFailed {
 			c.spoolFailed = true
 			c.w.logf("response to %s: cannot spool it (%v); keeping it in memory", c.describe(), err)
 		}
-		o.Budget.used.Add(n) // over the budget: the window still bounds it
+		o.Budget.force(n) // over the budget: the window still bounds it
 	}
 	c.memHeld += n
 	c.segs = append(c.segs, segment{data: slices.Clone(payload), n: n})
-	c.noteHeldLocked()
-	c.poke()
 }
 
-// spoolLocked appends data to the spool file, creating it first. The file
-// is unlinked at once: it disappears with its descriptor, whatever happens.
+// spoolLocked appends data to the spool file being written, starting one
+// first if there is none or it is full. A file is unlinked at once: it
+// disappears with its descriptor, whatever happens. Disk the file grows by
+// comes from the room reserved, or is forced from the budget: it arrived
+// within the window, and must be kept.
 func (c *call) spoolLocked(data []byte) error {
-	if c.spool == nil {
+	n := int64(len(data))
+	cur := c.writingLocked()
+	if cur != nil && cur.pending == 0 {
+		cur.end = 0 // all taken: write over it
+	}
+	if cur == nil || cur.end >= spoolFileMax {
 		f, err := os.CreateTemp(c.w.opts.TempDir, "gunicorn-go-response-")
 		if err != nil {
 			return err
@@ -137,27 +176,75 @@ func (c *call) spoolLocked(data []byte) error {
 			f.Close()
 			return err
 		}
-		c.spool = f
+		cur = &spoolFile{f: f}
+		c.files = append(c.files, cur)
 	}
-	if _, err := c.spool.WriteAt(data, c.spoolEnd); err != nil {
+	if _, err := cur.f.WriteAt(data, cur.end); err != nil {
 		return err
 	}
-	n := int64(len(data))
-	if k := len(c.segs); k > 0 && c.segs[k-1].data == nil && c.segs[k-1].off+c.segs[k-1].n == c.spoolEnd {
+	if growth := cur.end + n - cur.size; growth > 0 {
+		cur.size += growth
+		use := min(growth, c.room)
+		c.room -= use
+		c.w.opts.SpoolBudget.force(growth - use)
+	}
+	if k := len(c.segs); k > 0 && c.segs[k-1].file == cur && c.segs[k-1].off+c.segs[k-1].n == cur.end {
 		c.segs[k-1].n += n // extend the last spooled segment
 	} else {
-		c.segs = append(c.segs, segment{off: c.spoolEnd, n: n})
+		c.segs = append(c.segs, segment{file: cur, off: cur.end, n: n})
 	}
-	c.spoolEnd += n
+	cur.end += n
+	cur.pending += n
 	return nil
 }
 
+// writingLocked returns the spool file being written, or nil.
+func (c *call) writingLocked() *spoolFile {
+	if len(c.files) == 0 {
+		return nil
+	}
+	return c.files[len(c.files)-1]
+}
+
+// growLocked works out how much more the runner may send, reserving a step
+// of disk when it is about to run short, and returns how much more to grant
+// it (0: nothing worth a W frame yet). The runner may send as much as fits:
+// the response's free memory share, the disk it has reserved, and what the
+// file being written can take again without growing.
+func (c *call) growLocked() int64 {
+	if c.ended || c.closed {
+		return 0
+	}
+	o := c.w.opts
+	desired := c.received + max(0, o.ResponseMemory-c.memHeld) + c.room
+	if cur := c.writingLocked(); cur != nil {
+		switch {
+		case cur.pending == 0:
+			desired += cur.size
+		case cur.end < spoolFileMax:
+			desired += max(0, cur.size-cur.end)
+		}
+	}
+	batch := min(o.ResponseMemory, spoolStep) / 2
+	if o.ResponseSpool >= 0 && desired-c.received < batch && o.SpoolBudget.take(spoolStep) {
+		c.room += spoolStep
+		desired += spoolStep
+	}
+	more := desired - c.granted
+	if more <= 0 || (more < batch && c.granted > c.received) {
+		return 0 // nothing new, or too little to be worth a frame while the runner has room
+	}
+	c.granted = desired
+	return more
+}
+
 // noteHeldLocked logs, once, that the response has used its whole window:
-// the app's thread now waits for the client.
+// its memory is full and no disk is left to reserve (or spooling is off),
+// so the app's thread now waits for the client.
 func (c *call) noteHeldLocked() {
 	if c.received >= c.granted && !c.warned {
 		c.warned = true
-		c.w.logf("response to %s: %d bytes wait for the client, the most one response may hold; the app now waits at the client's pace (worker pid %d)",
+		c.w.logf("response to %s: %d bytes wait for the client, and the response spool has no room for more; the app now waits at the client's pace (worker pid %d)",
 			c.describe(), c.received-c.consumed, c.w.pid)
 	}
 }
@@ -220,7 +307,11 @@ func (c *call) Next() ([]byte, error) {
 		}
 		if len(c.segs) > 0 {
 			chunk, err := c.takeLocked()
+			grant := c.growLocked()
 			c.mu.Unlock()
+			if grant > 0 {
+				c.w.grant(c.id, grant)
+			}
 			return chunk, err
 		}
 		if c.ended {
@@ -237,35 +328,42 @@ func (c *call) Next() ([]byte, error) {
 }
 
 // takeLocked takes the first segment (or the first spoolRead bytes of a
-// spooled one) and grants the runner the room it frees.
+// spooled one), freeing its memory, or its file once the client has taken
+// all of a file that is no longer written.
 func (c *call) takeLocked() ([]byte, error) {
 	seg := &c.segs[0]
-	var chunk []byte
 	if seg.data != nil {
-		chunk = seg.data
+		chunk := seg.data
 		c.memHeld -= seg.n
 		c.w.opts.Budget.give(seg.n)
 		c.segs = c.segs[1:]
-	} else {
-		chunk = make([]byte, min(seg.n, spoolRead))
-		if _, err := c.spool.ReadAt(chunk, seg.off); err != nil {
-			return nil, fmt.Errorf("read spooled response: %w", err)
-		}
-		seg.off += int64(len(chunk))
-		seg.n -= int64(len(chunk))
-		if seg.n == 0 {
-			c.segs = c.segs[1:]
-		}
+		c.consumed += int64(len(chunk))
+		return chunk, nil
 	}
-	c.consumed += int64(len(chunk))
-	if window := c.w.opts.ResponseWindow(); !c.ended && c.granted-c.consumed <= window/2 {
-		more := c.consumed + window - c.granted
-		c.granted += more
-		if err := c.w.write(appendWindow(nil, c.id, more)); err != nil {
-			c.w.breakDown(err)
-		}
+	file := seg.file
+	chunk := make([]byte, min(seg.n, spoolRead))
+	if _, err := file.f.ReadAt(chunk, seg.off); err != nil {
+		return nil, fmt.Errorf("read spooled response: %w", err)
+	}
+	n := int64(len(chunk))
+	seg.off += n
+	seg.n -= n
+	if seg.n == 0 {
+		c.segs = c.segs[1:]
+	}
+	c.consumed += n
+	file.pending -= n
+	if file.pending == 0 && file != c.writingLocked() {
+		c.closeFileLocked(file)
 	}
 	return chunk, nil
+}
+
+// closeFileLocked closes a spool file and gives its disk back.
+func (c *call) closeFileLocked(file *spoolFile) {
+	_ = file.f.Close() // unlinked already: closing frees it
+	c.w.opts.SpoolBudget.give(file.size)
+	c.files = slices.DeleteFunc(c.files, func(f *spoolFile) bool { return f == file })
 }
 
 // Close ends the request for the server. If the runner is still producing
@@ -297,10 +395,11 @@ func (c *call) release() {
 	c.w.opts.Budget.give(c.memHeld)
 	c.memHeld = 0
 	c.segs = nil
-	if c.spool != nil {
-		_ = c.spool.Close() // unlinked already: closing frees it
-		c.spool = nil
+	for len(c.files) > 0 {
+		c.closeFileLocked(c.files[0])
 	}
+	c.w.opts.SpoolBudget.give(c.room)
+	c.room = 0
 	cleanup := c.cleanup
 	c.cleanup = nil
 	c.mu.Unlock()

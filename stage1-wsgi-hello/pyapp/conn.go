@@ -34,8 +34,8 @@ const spinReads = 50
 // it parks at once. (bench/README.md has the figures.)
 type spinReader struct {
 	spinning func() bool // nil: always
-	rc   syscall.RawConn
-	poll func(fd uintptr) bool // s.pollFD, bound once
+	rc       syscall.RawConn
+	poll     func(fd uintptr) bool // s.pollFD, bound once
 
 	p     []byte // the current Read's buffer
 	n     int    // what the last read(2) returned

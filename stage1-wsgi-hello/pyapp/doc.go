@@ -40,12 +40,13 @@
 // # Nothing waits for a client
 //
 // A goroutine per Worker reads every frame the runner writes as soon as it is
-// written, and keeps each response (in memory, then in a spool file) until
+// written, and keeps each response (in memory, then in spool files) until
 // the server takes it (call.go). A client that reads slowly, or not at all,
 // therefore never holds a Python thread: the app's thread is free as soon as
-// the app has produced its answer. Only a response larger than the window
-// (Options.ResponseWindow, over a gigabyte by default) makes the app wait for
-// the client, and a warning says so. Request bodies arrive whole too
+// the app has produced its answer. Both are bounded: the memory by Budget,
+// the disk all responses' spool files take by SpoolBudget (ResponseSpool, a
+// gigabyte by default). Only when a response has filled its memory and no
+// disk is left does the app wait for the client, and a warning says so. Request bodies arrive whole too
 // (wsgi.InputBuffer: in the request, or as the name of the file the server
 // spooled them to).
 //

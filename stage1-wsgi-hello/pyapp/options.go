@@ -53,10 +53,16 @@ type Options struct {
 	// ResponseMemory is how many bytes of one response's body Go keeps in
 	// memory before it spools the rest to a file in TempDir (1 MiB when 0).
 	ResponseMemory int64
-	// ResponseSpool bounds the spool file of one response (1 GiB when 0;
-	// negative: no spooling). Past ResponseMemory plus ResponseSpool
-	// unsent bytes, the app's thread waits for the client (see protocol.go).
+	// ResponseSpool is how many bytes of spool files the responses sharing
+	// SpoolBudget may hold on disk together (1 GiB when 0; negative: no
+	// spooling). Once it is spent, a response that has filled its memory
+	// makes its app thread wait for the client (see protocol.go).
 	ResponseSpool int64
+	// SpoolBudget, when set, is the disk budget that bounds the spool files
+	// of all responses of all runners sharing it: a supervisor gives all
+	// its workers one, NewBudget(ResponseSpool). Nil: a budget of
+	// ResponseSpool for each runner.
+	SpoolBudget *Budget
 	// Budget, when set, bounds the memory all responses of all runners
 	// sharing it hold together; past it, response bodies go to spool files
 	// however small. Nil: a budget of 64 MiB per runner.
@@ -105,11 +111,9 @@ const (
 	defaultBudget         = 64 << 20
 )
 
-// ResponseWindow is how many body bytes one response may have waiting in Go
-// before its app thread is made to wait: ResponseMemory + ResponseSpool.
-func (o *Options) ResponseWindow() int64 {
-	return o.ResponseMemory + max(o.ResponseSpool, 0)
-}
+// firstWindow is how many body bytes a response may send before Go grants
+// it more: its share of memory. Room on disk is granted as it is reserved.
+func (o *Options) firstWindow() int64 { return o.ResponseMemory }
 
 // withDefaults returns o with its empty fields filled in.
 func (o Options) withDefaults() Options {
@@ -128,6 +132,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Budget == nil {
 		o.Budget = NewBudget(defaultBudget)
+	}
+	if o.SpoolBudget == nil {
+		o.SpoolBudget = NewBudget(max(o.ResponseSpool, 0))
 	}
 	return o
 }

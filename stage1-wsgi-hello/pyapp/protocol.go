@@ -50,12 +50,13 @@ package pyapp
 // with SIGURG, whose handler reads it meanwhile.
 //
 // Flow control. Go reads every answer as fast as the runner writes it and
-// keeps it (in memory, then in a spool file) until the client has taken it,
-// so a slow client never holds a Python thread. What one response may hold in
-// Go is bounded: a request starts with a window of Options.ResponseWindow()
-// body bytes, and once it has used them the app's thread waits for a W frame,
-// which Go sends as the client catches up. Only a response larger than the
-// whole window (by default over a gigabyte) ever waits.
+// keeps it (in memory, then in spool files) until the client has taken it,
+// so a slow client never holds a Python thread. What Go holds is bounded: a
+// request starts with a window of Options.ResponseMemory body bytes, and
+// once it has used them the app's thread waits for a W frame, which Go sends
+// as the client takes bytes, or ahead of need as it reserves disk for the
+// response a megabyte at a time from the SpoolBudget all responses share.
+// Only when that budget is spent does a response wait for its client.
 
 import (
 	"bufio"

@@ -69,16 +69,20 @@ type Worker struct {
 	wmu  sync.Mutex
 	wbuf []byte // guarded by wmu: the frame being written
 
+	gmu    sync.Mutex
+	grants []byte        // guarded by gmu: W frames for writeGrants to send
+	gkick  chan struct{} // poked when grants has frames
+
 	mu     sync.Mutex
 	calls  map[uint32]*call         // guarded by mu: sent, not yet ended in the runner
 	pings  map[uint32]chan struct{} // guarded by mu: pings awaiting their answer
 	nextID uint32                   // guarded by mu
 	dead   error                    // guarded by mu: why the conversation ended
 
-	served   atomic.Int64 // requests the runner has ended
-	inflight atomic.Int32 // requests sent and not ended: the reader spins only for one
-	reading atomic.Bool   // the reader goroutine runs (after the handshake)
-	done    chan struct{} // closed when the conversation has ended (dead is set)
+	served   atomic.Int64  // requests the runner has ended
+	inflight atomic.Int32  // requests sent and not ended: the reader spins only for one
+	reading  atomic.Bool   // the reader goroutine runs (after the handshake)
+	done     chan struct{} // closed when the conversation has ended (dead is set)
 
 	exited  chan struct{} // closed once the process has exited
 	waitErr error         // how it exited; set before exited is closed
@@ -128,7 +132,7 @@ func startWorker(ctx context.Context, spec string, o *Options) (*Worker, error) 
 	}
 	defer dumpEnd.Close()
 
-	conf, _ := json.Marshal(runnerConfig{Threads: o.Threads, Window: o.ResponseWindow(), Title: o.Title}) // cannot fail: plain fields
+	conf, _ := json.Marshal(runnerConfig{Threads: o.Threads, Window: o.firstWindow(), Title: o.Title}) // cannot fail: plain fields
 	args := append([]string{"-c", bootstrap, spec}, o.PythonPath...)
 	cmd := exec.Command(o.Python, args...)
 	cmd.Dir = o.Chdir
@@ -169,6 +173,7 @@ func startWorker(ctx context.Context, spec string, o *Options) (*Worker, error) 
 		pings:   map[uint32]chan struct{}{},
 		nextID:  1,
 		done:    make(chan struct{}),
+		gkick:   make(chan struct{}, 1),
 		exited:  make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -195,7 +200,41 @@ func startWorker(ctx context.Context, spec string, o *Options) (*Worker, error) 
 	}
 	w.reading.Store(true)
 	go w.read()
+	go w.writeGrants()
 	return w, nil
+}
+
+// grant queues a W frame giving request id n more body bytes. Grants are
+// written by their own goroutine, so that neither the reader goroutine nor
+// a server goroutine holding a call's lock ever waits for the runner to
+// read: a runner busy writing would wait for them in turn.
+func (w *Worker) grant(id uint32, n int64) {
+	w.gmu.Lock()
+	w.grants = appendWindow(w.grants, id, n)
+	w.gmu.Unlock()
+	select {
+	case w.gkick <- struct{}{}:
+	default:
+	}
+}
+
+// writeGrants sends the queued W frames until the conversation ends.
+func (w *Worker) writeGrants() {
+	var frames []byte
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-w.gkick:
+		}
+		w.gmu.Lock()
+		frames, w.grants = w.grants, frames[:0]
+		w.gmu.Unlock()
+		if err := w.write(frames); err != nil {
+			w.breakDown(err)
+			return
+		}
+	}
 }
 
 // handshake reads the runner's first frame: R when the app is loaded, F with

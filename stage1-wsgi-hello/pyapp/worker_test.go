@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,6 +168,103 @@ func TestResponseWindow(t *testing.T) {
 		t.Errorf("%d bytes arrived, not the app's 4 MiB", got.Len())
 	}
 	waitFile(t, marker)
+}
+
+// TestResponseSpoolIsShared: the spool files of all responses together stay
+// within the SpoolBudget: with 3 MiB of disk, two unread 6 MiB responses
+// cannot both be spooled, so the second app waits for its client (and a
+// warning says so) instead of filling the disk; both still arrive whole,
+// and the disk comes back.
+func TestResponseSpoolIsShared(t *testing.T) {
+	t.Parallel()
+	var log testkit.Buffer
+	spool := NewBudget(3 << 20)
+	app := load(t, "apps:router", Options{
+		ResponseMemory: 128 << 10, ResponseSpool: 3 << 20, SpoolBudget: spool,
+		Threads: 2, ErrorLog: &log, TempDir: t.TempDir(),
+	})
+	start := func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil }
+	var bodies []wsgi.Body
+	var markers []string
+	for i := range 2 {
+		markers = append(markers, filepath.Join(t.TempDir(), fmt.Sprint("done", i)))
+		body, err := app.Call(request("GET", "/big?6&gen&"+markers[i], nil), start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer body.Close()
+		bodies = append(bodies, body)
+	}
+	waitFor(t, "the warning", func() bool { return strings.Contains(log.String(), "the app now waits at the client's pace") })
+	// A frame past what was reserved may land on disk: a step is the slack.
+	if used := spool.Used(); used > 3<<20+spoolStep {
+		t.Errorf("the spool files hold %d bytes, more than the 3 MiB budget", used)
+	}
+	for _, m := range markers {
+		if _, err := os.Stat(m); err == nil {
+			t.Errorf("an app finished its 6 MiB although only 3 MiB may wait on disk for all")
+		}
+	}
+	for i, body := range bodies {
+		if got := readAll(t, body); !bytes.Equal(got, bigBody(6)) {
+			t.Errorf("response %d: %d bytes arrived, not the app's 6 MiB", i, len(got))
+		}
+		body.Close()
+	}
+	waitFor(t, "the disk to be given back", func() bool { return spool.Used() == 0 })
+}
+
+// TestSpoolDiskFollowsTheClient: a response's disk is what its client has
+// yet to take, not all the response was sent: spool files are written to a
+// size, and each is closed once its bytes are taken.
+func TestSpoolDiskFollowsTheClient(t *testing.T) {
+	t.Parallel()
+	spool := NewBudget(1 << 30)
+	app := load(t, "apps:router", Options{ResponseMemory: 128 << 10, SpoolBudget: spool, TempDir: t.TempDir()})
+	marker := filepath.Join(t.TempDir(), "done")
+	body, err := app.Call(request("GET", "/big?40&gen&"+marker, nil), func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	waitFile(t, marker) // all 40 MiB are in Go now, nearly all on disk
+	var got bytes.Buffer
+	for got.Len() < 24<<20 {
+		chunk, err := body.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Write(chunk)
+	}
+	// 16 MiB wait; the file being read (at most spoolFileMax) and a reserved
+	// step may hold more.
+	if used, most := spool.Used(), int64(16<<20+spoolFileMax+2*spoolStep); used > most {
+		t.Errorf("with 16 MiB left for the client, the spool files hold %d bytes (want at most %d)", used, most)
+	}
+	got.Write(readAll(t, body))
+	if !bytes.Equal(got.Bytes(), bigBody(40)) {
+		t.Errorf("%d bytes arrived, not the app's 40 MiB", got.Len())
+	}
+	body.Close()
+	if used := spool.Used(); used != 0 {
+		t.Errorf("%d bytes of disk still drawn after Close", used)
+	}
+}
+
+// readAll reads the rest of body.
+func readAll(t *testing.T, body wsgi.Body) []byte {
+	t.Helper()
+	var got bytes.Buffer
+	for {
+		chunk, err := body.Next()
+		if err == io.EOF {
+			return got.Bytes()
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", got.Len(), err)
+		}
+		got.Write(chunk)
+	}
 }
 
 // TestWorkerSupervision: what a supervisor asks of a Worker: a ping, how

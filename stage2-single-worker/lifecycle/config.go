@@ -39,7 +39,7 @@ type Config struct {
 	// SpoolDisk bounds the request bodies spooled to disk by all
 	// connections together (503 beyond); 0 means 1 GiB.
 	SpoolDisk int64
-	// ResponseSpool bounds the spool file of one response (see
+	// ResponseSpool bounds the spool files of all responses together (see
 	// pyapp.Options.ResponseSpool); 0 means 1 GiB, negative: no spooling.
 	ResponseSpool   int64
 	TempDir         string // for spooled bodies; "" for the system's

@@ -30,7 +30,7 @@ type Settings struct {
 	LimitRequestFieldSize int // limit_request_field_size: bytes per header line
 	LimitRequestBody      int // limit_request_body: bytes; 0 = unlimited
 	RequestSpoolLimit     int // request_spool_limit: bytes of request bodies on disk, all connections together
-	ResponseSpoolLimit    int // response_spool_limit: bytes of one response on disk; 0 = no spooling
+	ResponseSpoolLimit    int // response_spool_limit: bytes of all responses on disk together; 0 = no spooling
 
 	CheckConfig bool // check_config: load the config and the app, then exit
 	PrintConfig bool // print_config: print the settings, then exit
@@ -255,11 +255,13 @@ var table = []Setting{
 	{
 		Name: "response_spool_limit", Section: SectionSecurity, Flags: []string{"--response-spool-limit"}, Meta: "INT",
 		Kind: KindInt, Default: 1 << 30, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
-		Help: "The most bytes of one response kept on disk for a slow client (gunicorn-go's own); 0 spools none.",
+		Help: "The most bytes all responses keep on disk together for slow clients (gunicorn-go's own); 0 spools none.",
 		Doc: "gunicorn-go takes a response from the worker as fast as the app makes it, so that a slow client never " +
-			"holds a Python process: 1 MiB in memory, the rest in a file in worker_tmp_dir, up to this many bytes. " +
-			"Past that the worker waits for the client, and a warning says so (nginx's proxy_max_temp_file_size " +
-			"is the model). The default is 1 GiB.",
+			"holds a Python process: 1 MiB of each in memory, the rest in files in worker_tmp_dir, all the " +
+			"responses together up to this many bytes (a file's disk comes back as its client takes it). " +
+			"Once it is spent, a response that has filled its memory makes its worker thread wait for the client, " +
+			"and a warning says so (nginx's proxy_max_temp_file_size is the model, though nginx's bounds one " +
+			"response). The default is 1 GiB.",
 		field: func(s *Settings) any { return &s.ResponseSpoolLimit },
 	},
 
