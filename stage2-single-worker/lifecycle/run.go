@@ -64,6 +64,13 @@ func Run(cfg Config) int {
 	}
 	defer logs.Close()
 	elog := logs.Error
+	spool, removeSpool, err := SpoolDir(cfg.TempDir, elog)
+	if err != nil {
+		elog.Errorf("%v", err)
+		return ExitError
+	}
+	defer removeSpool()
+	cfg.TempDir = spool
 	srv := NewServer(cfg, logs)
 	srv.Multithread = cfg.Threads > 1
 	sh := &signalHandler{sigs: sigs, logs: logs}

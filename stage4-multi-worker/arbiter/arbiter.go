@@ -33,6 +33,9 @@ type arbiter struct {
 	lns     []net.Listener
 	goApp   bool // a Go app: it runs in the master, there are no workers
 
+	spoolDir    string // this master's directory for spooled bodies (lifecycle.SpoolDir)
+	removeSpool func() // removes it, at exit
+
 	ctx    context.Context // ends when the arbiter stops: workers still booting give up
 	cancel context.CancelFunc
 
@@ -87,6 +90,11 @@ func Run(cfg Config) int {
 	}
 	defer logs.Close()
 	a.logs, a.elog = logs, logs.Error
+	defer func() {
+		if a.removeSpool != nil {
+			a.removeSpool()
+		}
+	}()
 	if code, ok := a.start(); !ok {
 		return code
 	}
@@ -152,7 +160,17 @@ func (a *arbiter) start() (code int, ok bool) {
 		}
 	}
 
+	spool, removeSpool, err := lifecycle.SpoolDir(cfg.TempDir, a.elog) // after Bound: as the user the master now is
+	if err != nil {
+		a.elog.Errorf("%v", err)
+		closeAll(a.lns)
+		return lifecycle.ExitError, false
+	}
+	a.spoolDir, a.removeSpool = spool, removeSpool
+	a.appOpts.TempDir = spool
+
 	a.srv = lifecycle.NewServer(cfg.Config, a.logs)
+	a.srv.TempDir = spool
 	a.srv.MaxConns = a.target * cfg.workerConnections()
 	if name, isGo := appload.IsGo(cfg.App); isGo {
 		app, err := cfg.GoApps.Lookup(name)
@@ -185,8 +203,16 @@ func (a *arbiter) makeAppOptions(cfg *Config) error {
 	}
 	opts.Log = func(msg string) { a.elog.Warnf("%s", msg) }
 	opts.Title = "gunicorn-go: worker [" + cfg.procName() + "]"
-	// One budget for the responses all workers hold for their clients.
-	opts.Budget = pyapp.NewBudget(64 << 20)
+	// One memory budget and one disk budget for the responses all workers,
+	// of every generation, hold for their clients.
+	opts.Budget, opts.SpoolBudget = a.appOpts.Budget, a.appOpts.SpoolBudget
+	if opts.Budget == nil {
+		opts.Budget = pyapp.NewBudget(64 << 20)
+		opts.SpoolBudget = pyapp.NewBudget(max(opts.ResponseSpool, 0))
+	}
+	if a.spoolDir != "" {
+		opts.TempDir = a.spoolDir
+	}
 	a.appOpts = opts
 	return nil
 }

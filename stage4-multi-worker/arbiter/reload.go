@@ -26,6 +26,8 @@ var masterSettings = []masterSetting{
 	{"limit_request_line, limit_request_fields, limit_request_field_size", func(c *lifecycle.Config) any { return &c.Limits }},
 	{"limit_request_body", func(c *lifecycle.Config) any { return &c.LimitRequestBody }},
 	{"request_spool_limit", func(c *lifecycle.Config) any { return &c.SpoolDisk }},
+	{"response_spool_limit", func(c *lifecycle.Config) any { return &c.ResponseSpool }},
+	{"worker_tmp_dir", func(c *lifecycle.Config) any { return &c.TempDir }},
 	{"accesslog", func(c *lifecycle.Config) any { return &c.AccessLog }},
 	{"access_log_format", func(c *lifecycle.Config) any { return &c.AccessLogFormat }},
 	{"errorlog", func(c *lifecycle.Config) any { return &c.ErrorLog }},

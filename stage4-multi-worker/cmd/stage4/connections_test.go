@@ -2,11 +2,19 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"gunicorn-go/shared/testkit"
 )
 
 // TestWorkerConnections: the master holds at most workers ×
@@ -60,5 +68,44 @@ func TestWorkerConnections(t *testing.T) {
 	}
 	if closed != 1 {
 		t.Errorf("%d idle connections closed to make room, want 1", closed)
+	}
+}
+
+// TestSpoolDirectory: the master spools large bodies in a directory of its
+// own under worker_tmp_dir, gunicorn-go-<pid>, which the workers read, and
+// which is gone once the master has exited.
+func TestSpoolDirectory(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	m := startMaster(t, nil, "-w", "1", "--worker-tmp-dir", tmp, "apps:app")
+	m.waitWorkers(1, nil)
+	dir := filepath.Join(tmp, "gunicorn-go-"+strconv.Itoa(m.Pid()))
+	body := strings.Repeat("x", 3<<20) // past the memory a body may take
+	resp, err := http.Post(m.url+"/upload", "application/octet-stream", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&r)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r["size"] != float64(len(body)) {
+		t.Errorf("the app read %v bytes, want %d", r["size"], len(body))
+	}
+	if spooled, _ := r["spooled"].(string); filepath.Dir(spooled) != dir {
+		t.Errorf("the body was spooled to %v, want a file in %s", r["spooled"], dir)
+	}
+	testkit.WaitFor(t, "the spooled body to be removed once answered", waitTimeout, func() bool {
+		entries, err := os.ReadDir(dir)
+		return err == nil && len(entries) == 0
+	})
+	m.Signal(syscall.SIGTERM)
+	if code := m.Wait(waitTimeout); code != 0 {
+		t.Errorf("exit %d after TERM", code)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the spool directory outlives the master (%v)", err)
 	}
 }

@@ -127,7 +127,13 @@ func startLoad(url string, clients int) *testkit.Load { return testkit.StartLoad
 // refused reports whether err is a connection refused: a request that never
 // reached the server.
 func refused(err error) bool {
-	return errors.Is(err, syscall.ECONNREFUSED)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	// Reset on a fresh connection: one the kernel queued as the listener
+	// closed, which the server never accepted (see testkit.LoadError).
+	var le *testkit.LoadError
+	return errors.As(err, &le) && !le.Reused && errors.Is(err, syscall.ECONNRESET)
 }
 
 // writeApp writes a Python module into dir.

@@ -45,6 +45,11 @@ def app(environ, start_response):
             time.sleep(0.005)
     elif path == "/stuck":
         time.sleep(3600)  # the line a stuck worker's traceback names
+    elif path == "/upload":
+        # the body's size, and the file it was spooled to, if it was
+        stream = environ["wsgi.input"]
+        size = len(stream.read())
+        return answer(start_response, environ, size=size, spooled=os.fsdecode(getattr(stream, "name", b"")))
     elif path == "/interpreter":
         return answer(start_response, environ, executable=sys.executable, prefix=sys.prefix)
     return answer(start_response, environ)
