@@ -1,10 +1,12 @@
 package testkit
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ type Load struct {
 	mu       sync.Mutex
 	OK       int              // 200s
 	Statuses map[int]int      // other statuses, counted
-	Errs     []error          // transport errors
+	Errs     []error          // transport errors, each a *LoadError
 	Replies  []map[string]any // each 200's JSON body, in order of arrival
 }
 
@@ -42,12 +44,36 @@ func StartLoad(url string, clients int) *Load {
 					return
 				default:
 				}
-				l.record(client.Get(url))
+				var reused bool
+				trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }}
+				req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", url, nil)
+				if err != nil {
+					panic(err) // a test's own URL
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					err = &LoadError{Err: err, Reused: reused}
+				}
+				l.record(resp, err)
 			}
 		}()
 	}
 	return l
 }
+
+// LoadError is a request of a Load that failed: the error, and whether it
+// was sent on a connection an earlier request had used. A connection
+// reset before an answer on a fresh connection, while the server closes
+// its listener, is a connection the kernel had queued and the server never
+// accepted: Linux resets those that arrive between the server's last
+// accept and its close, a race no server can close.
+type LoadError struct {
+	Err    error
+	Reused bool
+}
+
+func (e *LoadError) Error() string { return e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
 
 func (l *Load) record(resp *http.Response, err error) {
 	var body []byte
