@@ -46,7 +46,11 @@ func CaptureOrigin() (Origin, error) {
 	path := os.Args[0]
 	if !strings.Contains(path, "/") {
 		if path, err = exec.LookPath(path); err != nil {
-			return Origin{}, fmt.Errorf("upgrade: %s: %w", os.Args[0], err)
+			// Not in PATH (a service manager's exec with another argv[0]):
+			// the binary the kernel ran, as it is named now.
+			if path, err = os.Executable(); err != nil {
+				return Origin{}, fmt.Errorf("upgrade: %s: %w", os.Args[0], err)
+			}
 		}
 	}
 	if !filepath.IsAbs(path) {

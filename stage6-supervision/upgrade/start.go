@@ -15,7 +15,7 @@ import (
 )
 
 // ErrExited: the process started exited before it said it was ready.
-var ErrExited = errors.New("upgrade: exited before it was ready")
+var ErrExited = errors.New("exited before it was ready")
 
 // Options say what Start passes to the new process.
 type Options struct {
@@ -118,11 +118,12 @@ func (c *Child) waitReady() {
 		c.ready <- nil
 		return
 	}
-	if err == nil || errors.Is(err, io.EOF) {
-		err = ErrExited
-	}
 	<-c.done
-	c.ready <- fmt.Errorf("%w (%s)", err, c.state)
+	if err == nil || errors.Is(err, io.EOF) {
+		c.ready <- fmt.Errorf("%w: %s", ErrExited, c.state)
+		return
+	}
+	c.ready <- fmt.Errorf("%w: %s (reading its word: %v)", ErrExited, c.state, err)
 }
 
 // Ready receives one value: nil once the child has said its workers serve,

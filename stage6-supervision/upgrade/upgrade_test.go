@@ -134,7 +134,7 @@ func TestChildFails(t *testing.T) {
 	}
 	err = <-c.Ready()
 	if !errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "exit status 4") {
-		t.Errorf("Ready: %v, want ErrExited with exit status 4", err)
+		t.Errorf("Ready: %v, want ErrExited: exit status 4", err)
 	}
 	if c.ExitCode() != 4 {
 		t.Errorf("ExitCode %d, want 4", c.ExitCode())
