@@ -248,3 +248,65 @@ serverurl=unix://%[1]s/supervisor.sock
 		t.Errorf("error.log has not both starts and the TERM:\n%s", errors)
 	}
 }
+
+// TestLogrotate: real logrotate with deploy/logrotate/gunicorn-go moves
+// the master's log files aside and sends USR1 through the pid file; the
+// master writes new files, the rotated ones keep the old lines.
+func TestLogrotate(t *testing.T) {
+	t.Parallel()
+	logrotate := testkit.RequireTool(t, "logrotate", "logrotate")
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pidPath := filepath.Join(dir, "app.pid")
+	conf := deployFile(t, "logrotate/gunicorn-go")
+	for _, r := range []struct{ old, new string }{{"/var/log/gunicorn-go/", logs + "/"}, {"/run/gunicorn-go/gunicorn-go.pid", pidPath}} {
+		if !strings.Contains(conf, r.old) {
+			t.Fatalf("deploy/logrotate/gunicorn-go has no %q any more: update the test", r.old)
+		}
+		conf = strings.ReplaceAll(conf, r.old, r.new)
+	}
+	confPath := writeFile(t, dir, "logrotate.conf", conf)
+	errLog, accessLog := filepath.Join(logs, "error.log"), filepath.Join(logs, "access.log")
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "-b", "127.0.0.1:0", "--pid", pidPath,
+		"--error-logfile", errLog, "--access-logfile", accessLog, "go:hello")
+	var url string
+	testkit.WaitFor(t, "the server to listen", startTimeout, func() bool {
+		b, _ := os.ReadFile(errLog)
+		_, rest, ok := strings.Cut(string(b), "Listening at: ")
+		url, _, _ = strings.Cut(rest, " ")
+		return ok && readPid(pidPath) == p.Pid()
+	})
+	s := &server{Proc: p, t: t, url: url}
+	get(&http.Client{Timeout: waitTimeout}, s.url+"/before")
+	testkit.WaitFor(t, "the access log line", waitTimeout, func() bool {
+		b, _ := os.ReadFile(accessLog)
+		return strings.Contains(string(b), "GET /before")
+	})
+	out, code := testkit.Run(t, waitTimeout, dir, logrotate, "-f", "-s", filepath.Join(dir, "state"), confPath)
+	if code != 0 {
+		t.Fatalf("logrotate: exit %d\n%s", code, out)
+	}
+	// The master says it handles USR1 in the old file, then opens new ones.
+	testkit.WaitFor(t, "a new error log after the USR1", waitTimeout, func() bool {
+		b, _ := os.ReadFile(errLog + ".1")
+		_, err := os.Stat(errLog)
+		return strings.Contains(string(b), "Handling signal: usr1") && err == nil
+	})
+	get(&http.Client{Timeout: waitTimeout}, s.url+"/after")
+	testkit.WaitFor(t, "the new access log", waitTimeout, func() bool {
+		b, _ := os.ReadFile(accessLog)
+		return strings.Contains(string(b), "GET /after")
+	})
+	old, _ := os.ReadFile(accessLog + ".1")
+	if !strings.Contains(string(old), "GET /before") || strings.Contains(string(old), "GET /after") {
+		t.Errorf("the rotated access log:\n%s", old)
+	}
+	s.Signal(syscall.SIGTERM)
+	s.Wait(waitTimeout)
+	if b, _ := os.ReadFile(errLog); !strings.Contains(string(b), "Shutting down: Master") {
+		t.Errorf("the new error log:\n%s", b)
+	}
+}
