@@ -187,7 +187,7 @@ func (svc *service) ready(log *logging.ErrorLog, workers int) {
 	at := lifecycle.ListeningAt(svc.lns)
 	svc.mu.Unlock()
 	if first && !promoted {
-		log.Infof("Ready: telling the old master (pid %d) to hand over", svc.parent.Pid)
+		log.Infof("Telling the old master (pid %d) to hand over", svc.parent.Pid)
 	}
 	if first && svc.parent != nil {
 		if err := svc.parent.Ready(); err != nil && !promoted {

@@ -149,7 +149,7 @@ func TestUpgradeManualAndIgnored(t *testing.T) {
 	testkit.WaitFor(t, "the new master's pid file", waitTimeout, func() bool { return readPid(pidPath+".2") > 0 })
 	newPid := readPid(pidPath + ".2")
 	killLater(t, newPid)
-	old.WaitLog("["+strconv.Itoa(newPid)+"] [INFO] Ready: telling the old master", waitTimeout)
+	old.WaitLog("["+strconv.Itoa(newPid)+"] [INFO] Telling the old master", waitTimeout)
 	old.WaitLog("serves: this master stops accepting", waitTimeout)
 	if err := syscall.Kill(newPid, syscall.SIGUSR2); err != nil {
 		t.Fatal(err)
