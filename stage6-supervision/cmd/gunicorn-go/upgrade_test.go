@@ -169,3 +169,50 @@ func TestUpgradeManualAndIgnored(t *testing.T) {
 	}
 	stopPid(t, newPid)
 }
+
+// TestUpgradeSystemdSockets: sockets systemd passed (LISTEN_FDS) go to the
+// new master like the master's own, and their file stays systemd's: no
+// master removes it, not even the new one when it stops.
+func TestUpgradeSystemdSockets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "activated.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	f, err := ln.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	pidPath := filepath.Join(dir, "app.pid")
+	// sh execs the server with LISTEN_PID its own pid, as systemd sets it
+	// after forking.
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir, Env: []string{"LISTEN_FDS=1"}, ExtraFiles: []*os.File{f}},
+		"/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary(t), "--pid", pidPath, "go:hello")
+	f.Close()
+	p.WaitLog("Serving the sockets systemd passed (LISTEN_FDS=1", startTimeout)
+	p.WaitLog("Listening at: unix:"+path, startTimeout)
+	p.Signal(syscall.SIGUSR2)
+	line := p.WaitLog("USR2: started a new master (pid ", waitTimeout)
+	_, rest, _ := strings.Cut(line, "(pid ")
+	pidText, _, _ := strings.Cut(rest, ")")
+	newPid, _ := strconv.Atoi(pidText)
+	killLater(t, newPid)
+	waitGone(t, p.Pid())
+	testkit.WaitFor(t, "the new master's pid in the pid file", waitTimeout, func() bool { return readPid(pidPath) == newPid })
+	resp, err := unixClient(path).Get("http://localhost/")
+	if err != nil {
+		t.Fatalf("systemd's socket after the upgrade: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("systemd's socket after the upgrade: %s", resp.Status)
+	}
+	stopPid(t, newPid)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("systemd's socket file was removed: %v", err)
+	}
+}
