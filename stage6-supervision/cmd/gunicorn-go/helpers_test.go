@@ -130,7 +130,10 @@ func get(client *http.Client, url string) (int, answer, error) {
 // mustGet asks the server for path and fails the test unless it answers 200.
 func (s *server) mustGet(path string) answer {
 	s.t.Helper()
-	status, a, err := get(&http.Client{Timeout: waitTimeout}, s.url+path)
+	// No keep-alive: an idle connection left behind would hold up a
+	// graceful stop.
+	client := &http.Client{Timeout: waitTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
+	status, a, err := get(client, s.url+path)
 	if err != nil || status != 200 {
 		s.t.Fatalf("GET %s: %d, %v", path, status, err)
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -127,7 +130,21 @@ func TestUpgradeManualAndIgnored(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pidPath := filepath.Join(dir, "app.pid")
-	old := startServer(t, startOptions{dir: dir}, "-b", "127.0.0.1:0", "--threads", "2", "--pid", pidPath, "--chdir", testdata(t), "apps:app")
+	old := startServer(t, startOptions{dir: dir}, "-b", "127.0.0.1:0", "--threads", "2", "--keep-alive", "60", "--pid", pidPath, "--chdir", testdata(t), "apps:app")
+	// An idle keep-alive connection keeps the old master draining (for
+	// up to keep-alive) after its last request: QUIT finds it there.
+	idle, err := net.Dial("tcp", strings.TrimPrefix(old.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	fmt.Fprintf(idle, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(idle), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
 	running := t.TempDir()
 	slow := make(chan int, 1)
 	go func() {
