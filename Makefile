@@ -27,7 +27,8 @@ endif
 TEST_FLAGS ?= -count=1 -timeout=8m
 
 # Every stage command: stage1-wsgi-hello/cmd/stage1, …, stage6-…/cmd/gunicorn-go.
-# Each builds to bin/<its directory's name>.
+# Each builds to $(BIN)/<its directory's name>; BIN is bin/ unless told.
+BIN ?= bin
 CMD_DIRS := $(sort $(patsubst %/,%,$(dir $(filter-out %_test.go,$(wildcard stage*/cmd/*/*.go)))))
 
 # What `make run` serves with: gunicorn-go once it exists, else the command of
@@ -78,27 +79,40 @@ BENCH_ROUNDS ?= 3
 QUICK ?=
 QUICK_OUT ?=
 
-.PHONY: help build run test lint fuzz bench docs clean
+# `make install` copies bin/gunicorn-go to $(DESTDIR)$(PREFIX)/bin and the
+# deploy/ files (systemd units, Supervisor, logrotate, nginx) to
+# $(DESTDIR)$(PREFIX)/share/gunicorn-go/deploy, for an operator to adapt.
+PREFIX ?= /usr/local
+DESTDIR ?=
+DEPLOY_FILES := $(wildcard deploy/*/*)
+
+.PHONY: help build run test lint fuzz bench docs clean install
 
 help: ## list the targets
 	@echo "usage: make TARGET [STAGE=N] [FUZZTIME=2500000x|2m] [QUICK=1] [BENCH_FLAGS='-cases 1,2 -d 8s …']"
-	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 10
+	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 11
 
-build: ## build every stage's command into bin/
-	@mkdir -p bin
+build: ## build every stage's command into bin/ (bin/gunicorn-go is the production server)
+	@mkdir -p $(BIN)
 ifeq ($(CMD_DIRS),)
 	@echo "build: no stage command (stage*/cmd/*/) yet"
 else
-	$(GO) build -o bin/ $(foreach d,$(CMD_DIRS),./$(d))
+	$(GO) build -o $(BIN)/ $(foreach d,$(CMD_DIRS),./$(d))
 endif
+
+install: build ## install bin/gunicorn-go into PREFIX/bin (PREFIX=/usr/local), deploy/ into PREFIX/share/gunicorn-go
+	@test -x $(BIN)/gunicorn-go || { echo "install: no $(BIN)/gunicorn-go (stage 6's command)" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN)/gunicorn-go $(DESTDIR)$(PREFIX)/bin/gunicorn-go
+	for f in $(DEPLOY_FILES); do install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/gunicorn-go/$$f"; done
 
 run: build ## serve shared/examples/hello.py with the highest stage (127.0.0.1:8000)
 ifneq ($(SERVE_DIR),)
-	@echo "run: bin/$(notdir $(SERVE_DIR)) serves $(APP) from $(APP_DIR) at http://$(BIND)/ (Ctrl-C stops it)"
-	bin/$(notdir $(SERVE_DIR)) -b $(BIND) --chdir $(APP_DIR) $(APP)
+	@echo "run: $(BIN)/$(notdir $(SERVE_DIR)) serves $(APP) from $(APP_DIR) at http://$(BIND)/ (Ctrl-C stops it)"
+	$(BIN)/$(notdir $(SERVE_DIR)) -b $(BIND) --chdir $(APP_DIR) $(APP)
 else ifneq ($(STAGE1_DIR),)
 	@echo "run: only stage 1 exists; it calls the app once and prints the response"
-	bin/$(notdir $(STAGE1_DIR)) --chdir $(APP_DIR) $(APP)
+	$(BIN)/$(notdir $(STAGE1_DIR)) --chdir $(APP_DIR) $(APP)
 else
 	@echo "run: no stage command to run yet" >&2; exit 1
 endif

@@ -54,8 +54,9 @@ func TestTutorial(t *testing.T) {
 
 // require skips the test (fails it under CI) when need, a needs=… name of a
 // block, is missing. A name is a Debian package: python3-django is Django
-// for /usr/bin/python3, the interpreter the tutorial names for it; any other
-// is a command of that name on PATH (curl, nginx…).
+// for /usr/bin/python3, the interpreter the tutorial names for it;
+// supervisor is supervisord, systemd is systemd-analyze; any other is a
+// command of that name on PATH (curl, nginx…).
 func require(t *testing.T, need string) {
 	t.Helper()
 	switch need {
@@ -63,6 +64,10 @@ func require(t *testing.T, need string) {
 		if exec.Command("/usr/bin/python3", "-c", "import django").Run() != nil {
 			testkit.Missing(t, "Django for /usr/bin/python3", need)
 		}
+	case "supervisor":
+		testkit.RequireTool(t, "supervisord", need)
+	case "systemd":
+		testkit.RequireTool(t, "systemd-analyze", need)
 	default:
 		testkit.RequireTool(t, need, need)
 	}

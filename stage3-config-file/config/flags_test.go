@@ -89,7 +89,7 @@ func TestParseGunicornOnlyFlags(t *testing.T) {
 	}{
 		{"value by space", []string{"-k", "gthread", "app:wsgi"}, map[string][]string{"wsgi_app": {"app:wsgi"}}, []string{"worker_class (-k)"}},
 		{"value attached", []string{"-kgevent", "--worker-class=sync", "-w", "3"}, map[string][]string{"workers": {"3"}}, []string{"worker_class (-k)", "worker_class (--worker-class)"}},
-		{"switches", []string{"--preload", "-D", "--reload", "--preload", "app"}, map[string][]string{"wsgi_app": {"app"}}, []string{"preload_app (--preload)", "daemon (-D)", "reload (--reload)"}},
+		{"switches", []string{"--preload", "--spew", "--reload", "--preload", "app"}, map[string][]string{"wsgi_app": {"app"}}, []string{"preload_app (--preload)", "spew (--spew)", "reload (--reload)"}},
 		{"unique prefix", []string{"--prel", "--statsd-h", "localhost:8125"}, map[string][]string{}, []string{"preload_app (--preload)", "statsd_host (--statsd-host)"}},
 		{"repeatable", []string{"--reload-extra-file", "a", "--reload-extra-file", "b"}, map[string][]string{}, []string{"reload_extra_files (--reload-extra-file)"}},
 	}

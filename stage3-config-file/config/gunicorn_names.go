@@ -12,7 +12,6 @@ package config
 // set only in a config file).
 var gunicornOnly = map[string]foreignFlags{
 	"casefold_http_method":               {flags: []string{"--casefold-http-method"}},
-	"daemon":                             {flags: []string{"-D", "--daemon"}},
 	"default_proc_name":                  {},
 	"disable_redirect_access_to_syslog":  {flags: []string{"--disable-redirect-access-to-syslog"}},
 	"dogstatsd_tags":                     {flags: []string{"--dogstatsd-tags"}, value: true},

@@ -528,7 +528,7 @@ import multiprocessing
 workers = 2
 worker_class = "gevent"
 preload_app = True
-daemon = False
+reload = False
 statsd_host = "localhost:8125"
 helper_value = 42
 
@@ -542,7 +542,7 @@ when_ready = lambda server: None
 `
 	c := mustLoad(t, loadCase{files: map[string]string{"gunicorn.conf.py": conf}})
 	want := []string{
-		"gunicorn.conf.py: ignoring gunicorn settings gunicorn-go does not support: daemon, preload_app, statsd_host, worker_class",
+		"gunicorn.conf.py: ignoring gunicorn settings gunicorn-go does not support: preload_app, reload, statsd_host, worker_class",
 		"gunicorn.conf.py: ignoring server hooks, which gunicorn-go does not call: on_starting, post_fork, when_ready",
 	}
 	if diff := cmp.Diff(want, c.Warnings); diff != "" {

@@ -39,6 +39,7 @@ type Settings struct {
 	Chdir               string            // chdir: absolute directory to change to before loading the app
 	RawEnv              []string          // raw_env: KEY=VALUE pairs for the app's environment
 	PidFile             string            // pidfile: "" for none
+	Daemon              bool              // daemon: detach from the terminal and run in the background
 	WorkerTmpDir        string            // worker_tmp_dir: "" for the system's temp dir
 	User                string            // user: name or id; "" = do not switch
 	Group               string            // group: name or id; "" = do not switch
@@ -307,10 +308,22 @@ var table = []Setting{
 		field: func(s *Settings) any { return &s.RawEnv },
 	},
 	{
+		Name: "daemon", Section: SectionMechanics, Flags: []string{"-D", "--daemon"},
+		Kind: KindBool, Default: false, Expect: expectBool, Stage: 6,
+		Help: "Daemonize the process: detach from the terminal and run in the background.",
+		Doc: "For machines without a service manager: the command starts the master in a new session, its " +
+			"standard input, output and error on /dev/null (so set errorlog to a file), and returns once the " +
+			"workers serve, with exit code 0, or with the master's exit code when it cannot start. Under systemd " +
+			"or Supervisor leave it off: they expect the server in the foreground.",
+		field: func(s *Settings) any { return &s.Daemon },
+	},
+	{
 		Name: "pidfile", Section: SectionMechanics, Flags: []string{"-p", "--pid"}, Meta: "FILE",
 		Kind: KindOptStr, Default: "", Expect: expectPath, Stage: 6,
-		Help:  "A file to write the master's pid to.",
-		Doc:   "None writes no file.",
+		Help: "A file to write the master's pid to.",
+		Doc: "None writes no file. From stage 6 the master writes its pid there at start (a file naming a live " +
+			"process stops the start; a stale one is replaced) and removes it at exit. During a USR2 upgrade the " +
+			"new master writes FILE.2, and renames it to FILE once the old master is gone.",
 		field: func(s *Settings) any { return &s.PidFile },
 	},
 	{

@@ -53,6 +53,7 @@ type arbiter struct {
 	nextBoot time.Time        // no boot before then (back-off)
 	ready    bool             // the first workers have all loaded the app
 	stopping string           // "", "graceful" or "quick"
+	readyDue bool             // the Ready hook is to run once the workers serve (start, HUP)
 	exit     int              // the exit code, once stopping
 }
 
@@ -69,12 +70,13 @@ var pid = os.Getpid()
 // 4 when the app cannot be loaded).
 func Run(cfg Config) int {
 	a := &arbiter{
-		cfg:     cfg,
-		sigs:    make(chan os.Signal, 16),
-		events:  make(chan event, 16),
-		workers: map[*worker]bool{},
-		oldGen:  -1,
-		target:  cfg.workers(),
+		cfg:      cfg,
+		sigs:     make(chan os.Signal, 16),
+		events:   make(chan event, 16),
+		workers:  map[*worker]bool{},
+		oldGen:   -1,
+		target:   cfg.workers(),
+		readyDue: true,
 	}
 	// Signal handlers only enqueue: the loop takes them in turn.
 	signal.Notify(a.sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP,
@@ -250,8 +252,12 @@ func (a *arbiter) loop() int {
 			}
 		case err := <-a.drain:
 			a.drained(err)
+		case why := <-a.cfg.Stop: // nil: never
+			a.elog.Infof("%s", why)
+			a.stop("graceful", lifecycle.ExitOK)
 		}
 		a.manage()
+		a.notifyReady()
 		if a.stopping != "" && len(a.workers) == 0 && a.drain == nil {
 			a.elog.Infof("Shutting down: Master")
 			return a.exit
@@ -290,9 +296,17 @@ func (a *arbiter) handleSignal(s os.Signal) {
 			a.elog.Errorf("reopening the log files: %v", err)
 		}
 	case syscall.SIGUSR2:
-		a.elog.Warnf("usr2: upgrading the binary in place arrives in stage 6; serving on")
+		if a.cfg.OnUSR2 != nil {
+			a.cfg.OnUSR2(a.elog)
+		} else {
+			a.elog.Warnf("usr2: upgrading the binary in place arrives in stage 6; serving on")
+		}
 	case syscall.SIGWINCH:
-		a.elog.Debugf("SIGWINCH ignored. Not daemonized")
+		if a.cfg.OnWINCH != nil {
+			a.cfg.OnWINCH(a.elog)
+		} else {
+			a.elog.Debugf("SIGWINCH ignored. Not daemonized")
+		}
 	}
 }
 
@@ -321,6 +335,9 @@ func (a *arbiter) stop(how string, exit int) {
 	}
 	if a.stopping == "" {
 		a.exit = exit
+		if a.cfg.Stopping != nil {
+			a.cfg.Stopping(a.elog)
+		}
 	}
 	a.stopping = how
 	if how == "quick" {
@@ -668,6 +685,7 @@ func (a *arbiter) pingIdleWorkers() {
 // If the new code does not load, the old workers serve on.
 func (a *arbiter) reload() {
 	a.elog.Infof("Hang up: Master")
+	a.readyDue = true
 	if a.cfg.OnHUP != nil {
 		a.cfg.OnHUP(a.elog)
 	}

@@ -57,6 +57,50 @@ type Config struct {
 	// OnHUP runs at every HUP, before the settings are read again. Nil:
 	// nothing. Reload's Config must carry the hooks on.
 	OnHUP func(log *logging.ErrorLog)
+
+	// Stage 6 runs the master under a service manager, and upgrades it in
+	// place, through these.
+
+	// Ready runs in the loop when the master serves with the workers it was
+	// asked for: once after the start, when every first worker has loaded
+	// the app, and once after each HUP, when the new workers serve or the
+	// reload has failed and the previous ones serve on. workers is how many
+	// serve (0 for a Go app, which runs in the master). Nil: nothing.
+	Ready func(log *logging.ErrorLog, workers int)
+	// Stopping runs once, in the loop, when the master begins to stop
+	// (TERM, INT, QUIT, a Stop, or a fatal error). Nil: nothing.
+	Stopping func(log *logging.ErrorLog)
+	// OnUSR2 runs at USR2, in the loop. Nil: USR2 is logged and ignored.
+	OnUSR2 func(log *logging.ErrorLog)
+	// OnWINCH runs at WINCH, in the loop. Nil: WINCH is ignored, as
+	// gunicorn ignores it when not daemonized.
+	OnWINCH func(log *logging.ErrorLog)
+	// Stop, when not nil, stops the master gracefully, as TERM does, when
+	// it receives a reason, which is logged: stage 6's old master once the
+	// new one it started serves. A Stop during start-up waits for the loop.
+	Stop <-chan string
+}
+
+// notifyReady runs the Ready hook when it is due (see Config.Ready): after
+// the start or a HUP (a.readyDue), once no reload is in progress and the
+// current generation has its workers.
+func (a *arbiter) notifyReady() {
+	if !a.readyDue || a.oldGen >= 0 || a.stopping != "" {
+		return
+	}
+	n := 0
+	for w := range a.workers {
+		if w.gen == a.gen && w.state == serving {
+			n++
+		}
+	}
+	if n < a.target {
+		return
+	}
+	a.readyDue = false
+	if a.cfg.Ready != nil {
+		a.cfg.Ready(a.elog, n)
+	}
 }
 
 func (c *Config) workers() int {

@@ -297,3 +297,52 @@ func TestInheritedNotAListener(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepFileAndAdopt: a master handing its socket over keeps the file
+// (KeepFile); the master taking it over (Adopt) removes it as it closes,
+// once, and only while it is still the file it was handed.
+func TestKeepFileAndAdopt(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.sock")
+	lns, err := Listen(context.Background(), Options{Binds: []string{"unix:" + path}, Environ: &fakeEnviron{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := lns[0].(interface{ File() (*os.File, error) }).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lns[0].(FileKeeper).KeepFile()
+	lns[0].Close()
+	if _, err := os.Lstat(path); err != nil {
+		t.Fatalf("after KeepFile and Close: %v, want the file kept", err)
+	}
+
+	inherited, err := net.FileListener(file) // as the new master gets it
+	file.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopted := Adopt(inherited, t.Logf)
+	if _, ok := adopted.(FileKeeper); !ok {
+		t.Fatalf("Adopt returned %T, want a FileKeeper", adopted)
+	}
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatalf("the socket handed over does not answer: %v", err)
+	}
+	c.Close()
+	adopted.Close()
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Fatalf("after the adopted listener closed: %v, want the file removed", err)
+	}
+
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	if got := Adopt(tcp, nil); got != tcp {
+		t.Errorf("Adopt(a TCP listener) = %T, want it unchanged", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -123,13 +124,51 @@ type unixListener struct {
 	dev, ino uint64 // the file made, to know it again
 	warnf    func(string, ...any)
 	once     sync.Once
+	keep     atomic.Bool // KeepFile was called
 }
+
+// FileKeeper is a listener that removes its unix socket file as it closes
+// (Listen's for a unix: bind, and Adopt's), unless KeepFile was called
+// first. A master handing its sockets to a new one (stage 6's USR2) keeps
+// the files: they are the new master's now.
+type FileKeeper interface {
+	net.Listener
+	KeepFile()
+}
+
+// KeepFile makes Close leave the socket file where it is.
+func (l *unixListener) KeepFile() { l.keep.Store(true) }
 
 // Close closes the listener and removes its socket file.
 func (l *unixListener) Close() error {
 	err := l.UnixListener.Close()
-	l.once.Do(l.remove)
+	if !l.keep.Load() {
+		l.once.Do(l.remove)
+	}
 	return err
+}
+
+// Adopt makes ln, a unix socket listener handed over by the master that
+// made its file (stage 6's upgrade), remove that file when it closes, as a
+// listener Listen made does: the file is the new master's now. It records
+// the file as it is, to know it again. Another listener, or one whose file
+// is gone, is returned as it is. warnf logs a file that cannot be removed.
+func Adopt(ln net.Listener, warnf func(string, ...any)) net.Listener {
+	ul, ok := ln.(*net.UnixListener)
+	if !ok {
+		return ln
+	}
+	path := ul.Addr().String()
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode().Type() != fs.ModeSocket {
+		return ln
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	ul.SetUnlinkOnClose(false)
+	if warnf == nil {
+		warnf = func(string, ...any) {}
+	}
+	return &unixListener{UnixListener: ul, path: path, dev: st.Dev, ino: st.Ino, warnf: warnf}
 }
 
 func (l *unixListener) remove() {
