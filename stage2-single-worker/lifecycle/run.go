@@ -263,15 +263,34 @@ func killApp(app wsgi.App) {
 // ExitWorkerBoot) or load the app (ExitAppLoad), with gunicorn's lines,
 // and returns code.
 func ExitWorker(elog *logging.ErrorLog, code int, err error) int {
-	elog.Errorf("Exception in worker process:\n%v", err)
-	elog.Infof("Worker exiting (pid: %d)", pid)
+	WorkerFailed(elog, err, pid)
 	elog.Infof("Shutting down: Master")
-	if code == ExitWorkerBoot {
-		elog.Infof("Reason: Worker failed to boot.")
-	} else {
-		elog.Infof("Reason: App failed to load.")
+	if r := ExitReason(code); r != "" {
+		elog.Infof("Reason: %s", r)
 	}
 	return code
+}
+
+// WorkerFailed logs, as gunicorn does, a worker that could not boot or load
+// the app: the exception, then "Worker exiting" with the worker's pid when
+// it had one (workerPid > 0).
+func WorkerFailed(elog *logging.ErrorLog, err error, workerPid int) {
+	elog.Errorf("Exception in worker process:\n%v", err)
+	if workerPid > 0 {
+		elog.Infof("Worker exiting (pid: %d)", workerPid)
+	}
+}
+
+// ExitReason is the "Reason:" gunicorn's master gives after "Shutting down:
+// Master" for an exit code of its own, or "" for the others.
+func ExitReason(code int) string {
+	switch code {
+	case ExitWorkerBoot:
+		return "Worker failed to boot."
+	case ExitAppLoad:
+		return "App failed to load."
+	}
+	return ""
 }
 
 // exitOnSignal ends a server told to stop before it served.

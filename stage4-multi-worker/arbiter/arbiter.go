@@ -260,6 +260,9 @@ func (a *arbiter) loop() int {
 		a.notifyReady()
 		if a.stopping != "" && len(a.workers) == 0 && a.drain == nil {
 			a.elog.Infof("Shutting down: Master")
+			if r := lifecycle.ExitReason(a.exit); r != "" {
+				a.elog.Infof("Reason: %s", r)
+			}
 			return a.exit
 		}
 	}
@@ -439,7 +442,7 @@ func (a *arbiter) bootFailed(w *worker, err error) {
 	case !a.everUp || a.serving() == 0:
 		// Nothing serves, and the app cannot be loaded: stop rather than
 		// restart workers in a loop, as gunicorn's master does.
-		lifecycle.ExitWorker(a.elog, code, err)
+		lifecycle.WorkerFailed(a.elog, err, w.pid)
 		a.stop("quick", code)
 	default:
 		a.failures++

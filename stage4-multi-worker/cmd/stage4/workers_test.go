@@ -238,6 +238,13 @@ func TestBootErrors(t *testing.T) {
 				t.Errorf("exit %d, want %d:\n%s", code, tc.code, p.Stderr.String())
 			}
 			p.WaitLog(tc.reason, waitTimeout)
+			log := p.Stderr.String()
+			if n := strings.Count(log, "Shutting down: Master"); n != 1 {
+				t.Errorf("%q logged %d times, want once:\n%s", "Shutting down: Master", n, log)
+			}
+			if strings.Contains(log, fmt.Sprintf("Worker exiting (pid: %d)", p.Pid())) {
+				t.Errorf("the master's pid given as the worker's:\n%s", log)
+			}
 		})
 	}
 }
