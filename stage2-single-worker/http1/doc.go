@@ -69,7 +69,7 @@
 //     passed on would see another request than we do.
 //
 // A coding other than chunked gets 501 (we implement none), an HTTP
-// version other than 1.0 and 1.1 505, and an expectation other than
+// version other than 1.x 505 (a later 1.x is served as 1.1), and an expectation other than
 // 100-continue 417 (RFC 9110 §10.1.1).
 //
 // # Fields sent once

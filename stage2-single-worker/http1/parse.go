@@ -81,9 +81,12 @@ func (r *Request) parseRequestLine(line string) error {
 	return r.parseTarget()
 }
 
-// parseVersion accepts HTTP/1.0 and HTTP/1.1. Another well-formed
-// "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3; the name is case-sensitive) is a
-// version we do not serve: 505. Anything else is malformed: 400.
+// parseVersion accepts HTTP/1.0 and HTTP/1.1. A later minor version of
+// HTTP/1 (HTTP/1.2 to 1.9) is served as HTTP/1.1, the highest we implement,
+// as RFC 9110 §2.5 asks: a minor version promises compatibility. Another
+// well-formed "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3; the name is
+// case-sensitive) is a version we do not serve: 505. Anything else is
+// malformed: 400.
 func (r *Request) parseVersion(v string) error {
 	switch v {
 	case "HTTP/1.1":
@@ -94,6 +97,10 @@ func (r *Request) parseVersion(v string) error {
 		return nil
 	}
 	if len(v) == 8 && v[:5] == "HTTP/" && isDigits(v[5:6]) && v[6] == '.' && isDigits(v[7:]) {
+		if v[5] == '1' {
+			r.Proto, r.Minor = "HTTP/1.1", 1
+			return nil
+		}
 		return badVersion("HTTP version not supported")
 	}
 	return badRequest("malformed HTTP version")

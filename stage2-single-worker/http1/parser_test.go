@@ -74,6 +74,7 @@ func TestReadRequestValid(t *testing.T) {
 		{"authority-form", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", &Request{
 			Method: "CONNECT", Target: "example.com:443", Proto: "HTTP/1.1", Minor: 1,
 			Headers: []Header{{"Host", "example.com:443"}}, Host: "example.com:443", ContentLength: -1, KeepAlive: true}},
+		{"a later HTTP/1 is served as 1.1 (RFC 9110 §2.5)", "GET / HTTP/1.2\r\nHost: h\r\n\r\n", get11("/", "/", "")},
 		{"HTTP/1.0 without Host", "GET / HTTP/1.0\r\n\r\n", &Request{
 			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.0", ContentLength: -1}},
 		{"HTTP/1.0 keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &Request{
@@ -193,7 +194,6 @@ func TestReadRequestRefused(t *testing.T) {
 		{"absolute-form bad port", "GET http://h:8o/x HTTP/1.1\r\n" + host + "\r\n", 400},
 		// Version (§2.3).
 		{"HTTP/2.0", "GET / HTTP/2.0\r\n" + host + "\r\n", 505},
-		{"HTTP/1.2", "GET / HTTP/1.2\r\n" + host + "\r\n", 505},
 		{"HTTP/0.9 line", "GET / HTTP/0.9\r\n" + host + "\r\n", 505},
 		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
 		{"lower-case version", "GET / http/1.1\r\n" + host + "\r\n", 400},
