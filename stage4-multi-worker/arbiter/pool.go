@@ -123,7 +123,7 @@ func (p *pool) send(env *wsgi.Environ, front bool) (*pyapp.Request, *worker, err
 		p.mu.Unlock()
 		r, err := w.Send(env)
 		if err == nil && ahead {
-			p.sentAhead(w, r)
+			p.sentAhead(w, env, r)
 		}
 		return r, w, err
 	}
@@ -153,13 +153,17 @@ func (p *pool) send(env *wsgi.Environ, front bool) (*pyapp.Request, *worker, err
 	return s.r, nil, s.err
 }
 
-// sentAhead records r, just sent to w ahead of a free thread, and arms the
-// timer that takes it back if it waits too long. If a thread freed
-// meanwhile, r has started: there is nothing to record.
-func (p *pool) sentAhead(w *worker, r *pyapp.Request) {
+// sentAhead records r, env's request just sent to w ahead of a free
+// thread, and arms the timer that takes it back if it waits too long. If a
+// thread freed meanwhile (release cleared aheadEnv), r has started: there is
+// nothing to record. That thread may since have taken a slow request and
+// another request gone ahead behind it: aheadEnv is then that one's, and its
+// own sentAhead records it, so that the timer takes back the request that
+// waits, not r, which runs.
+func (p *pool) sentAhead(w *worker, env *wsgi.Environ, r *pyapp.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if w.busy <= w.Threads() || w.ahead != nil {
+	if w.aheadEnv != env || w.ahead != nil {
 		return
 	}
 	w.ahead, w.takingBack = r, false
@@ -296,7 +300,7 @@ func (p *pool) handOut() {
 		p.mu.Unlock()
 		r, err := w.Send(wt.env) // on failure, w.OnFree gives the thread back
 		if err == nil && ahead {
-			p.sentAhead(w, r)
+			p.sentAhead(w, wt.env, r)
 		}
 		wt.ch <- sent{r, err} // never blocks: buffered, and sent to once
 	}
