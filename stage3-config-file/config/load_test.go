@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -267,6 +268,30 @@ os.environ["EMPTY"] = ""
 	}
 	if c := mustLoad(t, loadCase{}); len(c.FileEnv) != 0 {
 		t.Errorf("FileEnv without a file = %q, want none", c.FileEnv)
+	}
+}
+
+// TestConfigCommandLine: the interpreter that runs a config file shows a
+// short command line in ps, not runconfig.py's source, and the file does not
+// see the variable that carried it.
+func TestConfigCommandLine(t *testing.T) {
+	t.Parallel()
+	conf := `
+import os
+argv = open("/proc/self/cmdline", "rb").read().split(b"\0")
+proc_name = "%d bytes, carried: %s" % (len(b" ".join(argv)), "GUNICORN_GO_RUNCONFIG" in os.environ)
+`
+	c := mustLoad(t, loadCase{files: map[string]string{"gunicorn.conf.py": conf}})
+	var n int
+	var carried string
+	if _, err := fmt.Sscanf(c.ProcName, "%d bytes, carried: %s", &n, &carried); err != nil {
+		t.Fatalf("proc_name %q: %v", c.ProcName, err)
+	}
+	if n > 400 || carried != "False" {
+		t.Errorf("the config's interpreter: %d bytes of command line, variable seen: %s; want a short line and no variable", n, carried)
+	}
+	if len(c.FileEnv) != 0 {
+		t.Errorf("FileEnv = %q, want none", c.FileEnv)
 	}
 }
 

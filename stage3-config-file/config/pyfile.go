@@ -18,10 +18,18 @@ import (
 )
 
 // runconfig.py runs a config file inside the real interpreter and reports the
-// names it defined as JSON on descriptor 3.
+// names it defined as JSON on descriptor 3. Like the app runner (pyapp), it
+// reaches the interpreter through an environment variable that
+// configBootstrap removes at once: ps shows a short command line, not the
+// script, and neither the config file nor what it starts sees it.
 //
 //go:embed runconfig.py
 var runConfigScript string
+
+const (
+	configScriptVar = "GUNICORN_GO_RUNCONFIG"
+	configBootstrap = "import os;exec(compile(os.environ.pop('" + configScriptVar + "'),'gunicorn-go/config/runconfig.py','exec'))"
+)
 
 // pyFile is a config file to run: a path, or python:MODULE.
 type pyFile struct {
@@ -59,9 +67,12 @@ func runPyFile(python string, f pyFile, dir string, environ []string, stdout, ou
 		mode, target = "module", f.module
 	}
 	var stderr bytes.Buffer
-	cmd := exec.Command(python, "-c", runConfigScript, mode, target)
+	cmd := exec.Command(python, "-c", configBootstrap, mode, target)
 	cmd.Dir = dir
-	cmd.Env = environ
+	if environ == nil {
+		environ = os.Environ() // as exec.Cmd does for a nil Env
+	}
+	cmd.Env = append(slices.Clip(environ), configScriptVar+"="+runConfigScript)
 	cmd.Stdout = stdout
 	cmd.Stderr = io.MultiWriter(output, &tail{buf: &stderr, max: 2048})
 	cmd.ExtraFiles = []*os.File{w} // descriptor 3 in the child
