@@ -38,7 +38,11 @@ func TestReloadUnderLoad(t *testing.T) {
 	writeApp(t, dir, "versioned.py", versioned("two-two"))
 	m.Signal(syscall.SIGHUP)
 	fresh := m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, old[0]) && !slices.Contains(pids, old[1]) })
-	l.WaitFor(t, "answers from the second version", func(l *testkit.Load) bool { return l.Count("version", "two-two") > 50 })
+	// Each new worker serves as soon as it has loaded the app; the old ones
+	// retire once all the new ones do.
+	m.WaitLog("Reload done: 2 new worker(s) serve", waitTimeout)
+	done := l.Count("version", "two-two")
+	l.WaitFor(t, "answers from the second version", func(l *testkit.Load) bool { return l.Count("version", "two-two") > done+50 })
 	l.End()
 	if len(l.Errs) > 0 || len(l.Statuses) > 0 {
 		t.Errorf("requests failed during the reload: %s", l.Failures())
