@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
@@ -31,6 +32,14 @@ type call struct {
 	id      uint32
 	env     *wsgi.Environ
 	started time.Time
+	// heard is when the app last showed it was alive (UnixNano): the call
+	// started, a frame of its answer came, or it was given room to send
+	// more. held is true while the runner has used its whole window and
+	// waits for room: the app is then waiting for its client, not stuck.
+	// Both are atomic: Silence reads them under w.mu, onBody writes them
+	// under c.mu.
+	heard atomic.Int64
+	held  atomic.Bool
 	cleanup func() // removes a request body pyapp spooled
 	expired bool   // guarded by w.mu: given up on by Expire
 
@@ -87,7 +96,17 @@ func newCall(w *Worker, env *wsgi.Environ, cleanup func()) *call {
 		ready: make(chan struct{}, 1), granted: w.opts.firstWindow(),
 	}
 	c.Request.c = c
+	c.heard.Store(c.started.UnixNano())
 	return c
+}
+
+// silence is how long the app has been silent in this call: 0 while the
+// runner waits for room to send (see heard).
+func (c *call) silence(now time.Time) time.Duration {
+	if c.held.Load() {
+		return 0
+	}
+	return now.Sub(time.Unix(0, c.heard.Load()))
 }
 
 func (c *call) poke() {
@@ -99,6 +118,7 @@ func (c *call) poke() {
 
 // onHead takes the H frame.
 func (c *call) onHead(payload []byte) error {
+	c.heard.Store(time.Now().UnixNano())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hasHead {
@@ -116,6 +136,7 @@ func (c *call) onHead(payload []byte) error {
 // and the budget allow, else into a spool file. payload aliases the
 // reader's buffer, so it is copied either way.
 func (c *call) onBody(payload []byte) {
+	c.heard.Store(time.Now().UnixNano())
 	c.mu.Lock()
 	n := int64(len(payload))
 	c.received += n
@@ -232,9 +253,14 @@ func (c *call) growLocked() int64 {
 	}
 	more := desired - c.granted
 	if more <= 0 || (more < batch && c.granted > c.received) {
+		c.held.Store(c.granted <= c.received)
 		return 0 // nothing new, or too little to be worth a frame while the runner has room
 	}
+	if c.granted <= c.received {
+		c.heard.Store(time.Now().UnixNano()) // it waited for us: its silence starts now
+	}
 	c.granted = desired
+	c.held.Store(false)
 	return more
 }
 

@@ -310,15 +310,36 @@ func (w *Worker) Oldest() time.Duration {
 	return time.Since(first)
 }
 
-// Expire gives up on every request that has run for age or longer: each
-// fails now with err (its client gets the status wsgi.StatusOf gives err,
-// or a cut connection if its response had begun), although the runner's
-// thread may still be stuck in it. It returns how many it gave up on.
+// Silence returns how long the app has been silent in the request it has
+// been silent in longest: no part of its answer came since, although it had
+// room to send (a request whose answer waits for its client is not
+// silent). 0 when it runs none. This is what a worker timeout measures: a
+// request that streams its answer for an hour is alive, one that said
+// nothing for the timeout is stuck.
+func (w *Worker) Silence() time.Duration {
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var longest time.Duration
+	for _, c := range w.calls {
+		if !c.expired {
+			longest = max(longest, c.silence(now))
+		}
+	}
+	return longest
+}
+
+// Expire gives up on every request that has been silent (see Silence) for
+// age or longer: each fails now with err (its client gets the status
+// wsgi.StatusOf gives err, or a cut connection if its response had begun),
+// although the runner's thread may still be stuck in it. It returns how
+// many it gave up on.
 func (w *Worker) Expire(age time.Duration, err error) int {
+	now := time.Now()
 	w.mu.Lock()
 	var expired []*call
 	for _, c := range w.calls {
-		if !c.expired && time.Since(c.started) >= age {
+		if !c.expired && c.silence(now) >= age {
 			c.expired = true
 			expired = append(expired, c)
 		}

@@ -192,8 +192,9 @@ var table = []Setting{
 		Name: "timeout", Section: SectionWorkers, Flags: []string{"-t", "--timeout"}, Meta: "INT",
 		Kind: KindInt, Default: 30, Expect: expectNonNegative, check: atLeast(0), Stage: 2,
 		Help: "Seconds a worker may stay silent before it is killed and restarted.",
-		Doc: "A worker busy with one request longer than this is considered stuck (from stage 4, which runs " +
-			"workers); 0 disables that check. From stage 2 it also bounds each wait on a client: for a request " +
+		Doc: "A worker whose app says nothing in a request for this long (no part of the answer, although it " +
+			"had room to send one) is considered stuck (from stage 4, which runs workers); a response that " +
+			"streams, or waits for a slow client, is not. 0 disables that check. From stage 2 it also bounds each wait on a client: for a request " +
 			"head, for each read of a body, for each write. There 0 keeps the bound at 30 s, since a server " +
 			"without one can be held open by clients that send nothing.",
 		field: func(s *Settings) any { return &s.Timeout },

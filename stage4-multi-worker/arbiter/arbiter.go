@@ -636,15 +636,19 @@ func (a *arbiter) kill(w *worker) {
 }
 
 // murderWorkers finds the workers stuck in a request, as gunicorn's
-// murder_workers does: a request older than the timeout.
+// murder_workers does: a request the app has said nothing in for the
+// timeout (pyapp's Silence). gunicorn's sync worker counts from the start
+// of the request, so it kills a response that streams for longer than the
+// timeout, and its gthread worker notices no stuck request at all; here a
+// stream that keeps sending, or that waits for a slow client, lives on.
 func (a *arbiter) murderWorkers() {
 	timeout := a.cfg.WorkerTimeout
 	if timeout <= 0 {
 		return
 	}
 	for w := range a.workers {
-		if w.Worker != nil && !w.killed && !w.stuck && w.Oldest() > timeout {
-			a.timeout(w, fmt.Sprintf("a request ran longer than the timeout (%v)", timeout))
+		if w.Worker != nil && !w.killed && !w.stuck && w.Silence() > timeout {
+			a.timeout(w, fmt.Sprintf("a request was silent longer than the timeout (%v)", timeout))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -181,6 +182,55 @@ func TestWorkerTimeout(t *testing.T) {
 		}
 	}
 	m.waitWorkers(2, func(pids []int) bool { return !slices.Contains(pids, pid) })
+}
+
+// TestTimeoutIsSilence: --timeout bounds how long the app says nothing,
+// not how long a request lasts: with -t 2, a response that streams a chunk
+// a second for 5 s, and one of 16 MB whose client takes 8 s to read it (the
+// worker waits for room all that time, with no spool), are each answered
+// whole, and no worker times out.
+func TestTimeoutIsSilence(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "2", "-t", "2", "--response-spool-limit", "0", "apps:app")
+	m.waitWorkers(2, nil)
+	const big = 16 << 20
+	slow := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(fmt.Sprintf("%s/stream?1&0&%d", m.url, big))
+		if err != nil {
+			slow <- err
+			return
+		}
+		defer resp.Body.Close()
+		var n int64
+		for err == nil {
+			var k int64
+			k, err = io.CopyN(io.Discard, resp.Body, 256<<10)
+			n += k
+			time.Sleep(125 * time.Millisecond) // 2 MB/s: each write waits less than the timeout
+		}
+		if err == io.EOF && (resp.StatusCode != 200 || n != big) {
+			err = fmt.Errorf("%d with %d bytes, want 200 with %d", resp.StatusCode, n, big)
+		} else if err == io.EOF {
+			err = nil
+		}
+		slow <- err
+	}()
+	resp, err := http.Get(m.url + "/stream?5&1&10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || len(body) != 50 {
+		t.Errorf("the stream: %d with %d bytes (%v), want 200 with 50", resp.StatusCode, len(body), err)
+	}
+	if err := <-slow; err != nil {
+		t.Errorf("the response read slowly: %v", err)
+	}
+	if log := m.Stderr.String(); strings.Contains(log, "WORKER TIMEOUT") {
+		t.Errorf("a worker timed out:\n%s", log)
+	}
 }
 
 // TestMaxRequests: with --max-requests 10, 60 requests on one keep-alive

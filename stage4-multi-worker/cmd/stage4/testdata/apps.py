@@ -50,6 +50,17 @@ def app(environ, start_response):
         stream = environ["wsgi.input"]
         size = len(stream.read())
         return answer(start_response, environ, size=size, spooled=os.fsdecode(getattr(stream, "name", b"")))
+    elif path == "/stream":
+        # ?N&SECONDS&SIZE: N chunks of SIZE bytes, SECONDS apart
+        n, secs, size = query.split("&")
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+
+        def chunks():
+            for i in range(int(n)):
+                if i:
+                    time.sleep(float(secs))
+                yield b"x" * int(size)
+        return chunks()
     elif path == "/interpreter":
         return answer(start_response, environ, executable=sys.executable, prefix=sys.prefix)
     return answer(start_response, environ)
