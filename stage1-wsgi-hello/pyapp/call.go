@@ -38,8 +38,8 @@ type call struct {
 	// waits for room: the app is then waiting for its client, not stuck.
 	// Both are atomic: Silence reads them under w.mu, onBody writes them
 	// under c.mu.
-	heard atomic.Int64
-	held  atomic.Bool
+	heard   atomic.Int64
+	held    atomic.Bool
 	cleanup func() // removes a request body pyapp spooled
 	expired bool   // guarded by w.mu: given up on by Expire
 
