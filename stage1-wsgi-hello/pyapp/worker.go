@@ -52,6 +52,9 @@ const dumpSignal = syscall.SIGUSR2
 // Threads, and learns that a thread is free again from OnFree.
 type Worker struct {
 	spec string
+	// interpreter is what the runner said it runs on, once ready:
+	// sys.executable and the version ("/usr/bin/python3 3.11.2").
+	interpreter string
 	opts *Options
 	cmd  *exec.Cmd
 	pid  int
@@ -248,10 +251,11 @@ func (w *Worker) handshake() error {
 	}
 	switch kind {
 	case kindReady:
-		pid, _, _ := strings.Cut(string(payload), "\x00")
+		pid, where, _ := strings.Cut(string(payload), "\x00")
 		if n, err := strconv.Atoi(pid); err == nil && n != w.pid {
 			return fmt.Errorf("%w: %w: runner says pid %d, we started %d", ErrBoot, ErrProtocol, n, w.pid)
 		}
+		w.interpreter = where
 		return nil
 	case kindFailed:
 		f := strings.SplitN(string(payload), "\x00", 5)
@@ -262,6 +266,10 @@ func (w *Worker) handshake() error {
 	}
 	return fmt.Errorf("%w: %w: frame %q before the runner was ready", ErrBoot, ErrProtocol, kind)
 }
+
+// Interpreter returns the Python the runner runs on, as it said once it had
+// loaded the app: its sys.executable and version, "/usr/bin/python3 3.11.2".
+func (w *Worker) Interpreter() string { return w.interpreter }
 
 // Pid returns the runner's process id.
 func (w *Worker) Pid() int { return w.pid }

@@ -411,7 +411,10 @@ func (a *arbiter) handleEvent(ev event) {
 			// loaded the app: the moment the server is fully up (stage 6
 			// tells systemd then).
 			a.ready = true
-			a.elog.Infof("Ready: %d worker(s) serve", a.serving())
+			// The interpreter too: the one --python, VIRTUAL_ENV or a
+			// venv beside the app chose, which is worth seeing when a
+			// module is missing.
+			a.elog.Infof("Ready: %d worker(s) serve, on %s", a.serving(), w.Interpreter())
 		}
 	case exited:
 		a.reap(w)
@@ -482,10 +485,10 @@ func (a *arbiter) promote() {
 	if a.oldGen < 0 {
 		return
 	}
-	ready := 0
+	ready, on := 0, ""
 	for w := range a.workers {
 		if w.gen == a.gen && w.state == serving {
-			ready++
+			ready, on = ready+1, w.Interpreter()
 		}
 	}
 	if ready < a.target {
@@ -497,7 +500,7 @@ func (a *arbiter) promote() {
 		}
 	}
 	a.oldGen = -1
-	a.elog.Infof("Reload done: %d new worker(s) serve", ready)
+	a.elog.Infof("Reload done: %d new worker(s) serve, on %s", ready, on)
 }
 
 // reap handles a worker whose process has ended.

@@ -62,7 +62,8 @@ func TestProcName(t *testing.T) {
 }
 
 // TestTitleKeepsTheVirtualenv: retitling a worker breaks neither
-// sys.executable nor the virtualenv Python derives from its argv[0].
+// sys.executable nor the virtualenv Python derives from its argv[0]; the
+// master's Ready line names that interpreter.
 func TestTitleKeepsTheVirtualenv(t *testing.T) {
 	t.Parallel()
 	venv := filepath.Join(t.TempDir(), "venv")
@@ -79,6 +80,8 @@ func TestTitleKeepsTheVirtualenv(t *testing.T) {
 	if got := cmdline(r.Pid); got != "gunicorn-go: worker [apps:app]" {
 		t.Errorf("worker's command line: %q", got)
 	}
+	// The operator sees which interpreter the workers run on.
+	m.WaitLog("Ready: 1 worker(s) serve, on "+python+" ", startTimeout)
 }
 
 // TestRequestsRunAtOnce: -w 3 --threads 2 runs six requests at the same
