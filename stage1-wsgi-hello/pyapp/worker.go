@@ -55,12 +55,12 @@ type Worker struct {
 	// interpreter is what the runner said it runs on, once ready:
 	// sys.executable and the version ("/usr/bin/python3 3.11.2").
 	interpreter string
-	opts *Options
-	cmd  *exec.Cmd
-	pid  int
-	conn *os.File      // our end of the socketpair
-	br   *bufio.Reader // reads conn; used by the reader goroutine only
-	dump *dumpPipe
+	opts        *Options
+	cmd         *exec.Cmd
+	pid         int
+	conn        *os.File      // our end of the socketpair
+	br          *bufio.Reader // reads conn; used by the reader goroutine only
+	dump        *dumpPipe
 
 	// OnFree, when set before the first Call, is called once for every
 	// Call or Send, when the runner is done with the request: it ended (E,
