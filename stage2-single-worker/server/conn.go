@@ -357,9 +357,9 @@ func (c *conn) refuse(err error) {
 	}
 	if perr.Status == 503 {
 		// Not the client's fault: the server lacks the room (memory, disk).
-		c.s.ErrorLog.Errorf("Request from ip=%s refused, %d: %s", c.remoteAddr, perr.Status, perr.Reason)
+		c.s.refusals.logf(c.s.ErrorLog, logging.Error, "Request from ip=%s refused, %d: %s", c.remoteAddr, perr.Status, perr.Reason)
 	} else {
-		c.s.ErrorLog.Warnf("Invalid request from ip=%s: %s", c.remoteAddr, perr.Reason)
+		c.s.refusals.logf(c.s.ErrorLog, logging.Warning, "Invalid request from ip=%s: %s", c.remoteAddr, perr.Reason)
 	}
 	n := writeSimple(c.bw, c.req.Proto, perr.Status, false)
 	if c.s.AccessLog != nil {

@@ -82,6 +82,7 @@ type Server struct {
 	SpoolDisk int64
 	TempDir   string
 
+	refusals  refusalLog   // the error log's lines for refused requests (see refusals.go)
 	bodyMem   atomic.Int64 // bytes of request bodies held in memory (see input.go)
 	spoolUsed atomic.Int64 // bytes of request bodies spooled to files
 	trustOnce sync.Once
@@ -322,6 +323,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.connsDone.Wait()
 		close(done)
 	}()
+	defer s.refusals.flush(s.ErrorLog)
 	select {
 	case <-done:
 		return nil
@@ -340,6 +342,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.beginShutdown()
 	s.closeConns()
+	s.refusals.flush(s.ErrorLog)
 	return nil
 }
 
