@@ -27,6 +27,13 @@ type conn struct {
 
 	idle    bool        // guarded by s.mu: waiting for a request, not serving one
 	evicted atomic.Bool // closed to make room for another (see Server.makeRoom)
+	// greeting is true, guarded by s.mu, until the connection's first
+	// request head is complete (its TLS handshake included); accepted is
+	// when it began. At MaxConns, one still greeting after greetingGrace
+	// makes room (see Server.slowLocked).
+	greeting bool
+	accepted time.Time
+	headSeen bool // the first head is complete; owned by serve's goroutine
 
 	// Per-request state, reused from one request to the next so that a
 	// keep-alive connection allocates little.
@@ -170,7 +177,13 @@ func (c *conn) waitForRequest(first bool) bool {
 	}
 	now := time.Now()
 	deadline := now.Add(wait)
-	c.s.setIdle(c, true)
+	// Idle, at MaxConns, means "may be closed to make room". A connection
+	// that has just opened is about to send its first request: it is idle
+	// only once it has waited idleGrace for it (else, counted as room for a
+	// moment, it would let the accept loop take one client too many).
+	if !first {
+		c.s.setIdle(c, true)
+	}
 	defer c.s.setIdle(c, false)
 	raw, canWait := c.rawConn()
 	if !canWait || wait <= idleGrace {
@@ -183,6 +196,9 @@ func (c *conn) waitForRequest(first bool) bool {
 		return true
 	} else if !errors.Is(err, os.ErrDeadlineExceeded) || c.evicted.Load() {
 		return false
+	}
+	if first {
+		c.s.setIdle(c, true)
 	}
 	// Idle: wait for the client without buffers.
 	c.dropBuffers()
@@ -263,6 +279,10 @@ func (c *conn) serveRequest() bool {
 	if err := http1.ReadRequestUntil(c.br, s.Limits, req, headDue); err != nil {
 		c.refuse(err)
 		return false
+	}
+	if !c.headSeen {
+		c.headSeen = true
+		s.greeted(c)
 	}
 	if s.ErrorLog.Enabled(logging.Debug) {
 		s.ErrorLog.Debugf("%s %s", req.Method, req.Path) // what gunicorn's default pre_request hook logs

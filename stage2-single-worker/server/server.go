@@ -202,8 +202,9 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 // waitForRoom returns once a connection may be accepted under MaxConns:
-// below the bound, or at it with an idle keep-alive connection that can
-// give way to the next client (see makeRoom). With none, the server stops
+// below the bound, or at it with an idle keep-alive connection, or one that
+// has not sent its first request head within greetingGrace, that can give
+// way to the next client (see makeRoom). With none, the server stops
 // accepting until a connection closes, and the overload waits in the
 // kernel's listen queue. It reports false when the server is closing
 // meanwhile.
@@ -212,19 +213,31 @@ func (s *Server) waitForRoom() bool {
 		return true
 	}
 	for {
+		now := time.Now()
 		s.mu.Lock()
 		closing := s.closing()
 		room := len(s.conns) < s.MaxConns || s.idleLocked() != nil
+		slow, due := s.slowLocked(now)
 		s.mu.Unlock()
 		switch {
 		case closing:
 			return false
-		case room:
+		case room || slow != nil:
 			return true
+		}
+		var later <-chan time.Time // when a greeting connection turns slow
+		var t *time.Timer
+		if !due.IsZero() {
+			t = time.NewTimer(due.Sub(now))
+			later = t.C
 		}
 		select {
 		case <-s.roomFreed:
+		case <-later:
 		case <-s.stopping:
+		}
+		if t != nil {
+			t.Stop()
 		}
 	}
 }
@@ -232,20 +245,65 @@ func (s *Server) waitForRoom() bool {
 // makeRoom, once a client has been accepted at MaxConns, closes an idle
 // keep-alive connection for it: an idle connection costs little, but a
 // waiting client matters more, and the idle one's client reconnects when it
-// needs to.
+// needs to. With none idle, it closes the connection that has taken longest
+// over its TLS handshake or first request head, if past greetingGrace.
 func (s *Server) makeRoom() {
 	if s.MaxConns <= 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.conns) > s.MaxConns {
-		if c := s.idleLocked(); c != nil {
-			c.idle = false // evicted once
-			c.evicted.Store(true)
-			_ = c.nc.SetReadDeadline(time.Now())
+	if len(s.conns) <= s.MaxConns {
+		return
+	}
+	if c := s.idleLocked(); c != nil {
+		c.idle = false // evicted once
+		c.evicted.Store(true)
+		_ = c.nc.SetReadDeadline(time.Now())
+		return
+	}
+	if c, _ := s.slowLocked(time.Now()); c != nil {
+		c.greeting = false // evicted once
+		c.evicted.Store(true)
+		_ = c.nc.SetDeadline(time.Now())
+		s.refusals.logf(s.ErrorLog, logging.Warning,
+			"Closed the connection from %s to make room: at the connection limit (%d), it had not sent a whole request head within %v",
+			c.nc.RemoteAddr(), s.MaxConns, greetingGrace)
+	}
+}
+
+// greetingGrace is how long, at MaxConns, a new connection may take over its
+// TLS handshake and first request head before it gives way to the next
+// client. A real client sends both within milliseconds; one dripping its
+// head a byte at a time (slowloris) would otherwise keep the bound taken
+// for Timeout per connection, and so keep every other client out.
+const greetingGrace = time.Second
+
+// slowLocked returns the connection that has been greeting (see
+// conn.greeting) longest, if for greetingGrace or more; else nil, and when
+// the first greeting connection turns slow (zero: none is greeting).
+func (s *Server) slowLocked(now time.Time) (slow *conn, due time.Time) {
+	var oldest *conn
+	for c := range s.conns {
+		if c.greeting && !c.idle && (oldest == nil || c.accepted.Before(oldest.accepted)) {
+			oldest = c
 		}
 	}
+	if oldest == nil {
+		return nil, time.Time{}
+	}
+	if due = oldest.accepted.Add(greetingGrace); !now.Before(due) {
+		return oldest, due
+	}
+	return nil, due
+}
+
+// greeted notes that c's first request head is complete: it is a client,
+// not one that only holds a connection.
+func (s *Server) greeted(c *conn) {
+	s.mu.Lock()
+	c.greeting = false
+	s.mu.Unlock()
 }
 
 // idleLocked returns a connection waiting for its next request, or nil.
@@ -271,7 +329,7 @@ func (s *Server) newConn(nc net.Conn, tlsConfig *tls.Config) *conn {
 	if s.closed {
 		return nil // Close: nothing more is served
 	}
-	c := &conn{s: s, nc: nc}
+	c := &conn{s: s, nc: nc, greeting: true, accepted: time.Now()}
 	if tlsConfig != nil {
 		c.nc, c.tls = tls.Server(nc, tlsConfig), true
 	}

@@ -123,3 +123,59 @@ func TestTLS(t *testing.T) {
 		t.Errorf("no debug line for the failed handshake:\n%s", log.String())
 	}
 }
+
+// TestSilentHandshakeGivesWay: at MaxConns, a connection that has not
+// finished its TLS handshake within greetingGrace is closed for a new
+// client, who is served, although Timeout would let the silent one wait a
+// minute.
+func TestSilentHandshakeGivesWay(t *testing.T) {
+	t.Parallel()
+	cert, pool := selfSigned(t)
+	log := &testkit.Buffer{}
+	s := &Server{
+		App: wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+			_, err := start("200 OK", []wsgi.Header{{Name: "Content-Type", Value: "text/plain"}}, nil)
+			return wsgi.Chunks([]byte("ok")), err
+		}),
+		Limits:   http1.DefaultLimits,
+		Timeout:  time.Minute,
+		MaxConns: 1,
+		ErrorLog: logging.NewErrorLog(logging.NewOutput(log), logging.Debug),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() {
+		served <- s.Serve(&TLSListener{Listener: ln, Config: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	}()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-served; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("error log:\n%s", log.String())
+		}
+	})
+	silent, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	client := &http.Client{Timeout: ioTimeout, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("https://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatalf("GET at the bound, beside a silent handshake: %v", err)
+	}
+	resp.Body.Close()
+	_ = silent.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := silent.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the silent connection: %v, want it closed", err)
+	}
+	if !strings.Contains(log.String(), "to make room") {
+		t.Errorf("no line for the connection closed to make room:\n%s", log.String())
+	}
+}

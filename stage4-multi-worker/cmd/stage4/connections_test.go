@@ -71,6 +71,48 @@ func TestWorkerConnections(t *testing.T) {
 	}
 }
 
+// TestSlowHeadsGiveWay: at the bound, connections that drip their first
+// request head a byte at a time (slowloris) do not keep a real client out:
+// one that has not sent its whole head within a second is closed for it,
+// and the error log says so.
+func TestSlowHeadsGiveWay(t *testing.T) {
+	t.Parallel()
+	m := startMaster(t, nil, "-w", "1", "--worker-connections", "4", "-t", "120", "apps:app")
+	m.waitWorkers(1, nil)
+	addr := m.url[len("http://"):]
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 4 {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		go func() {
+			head := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 1000)
+			for i := 0; ; i++ {
+				if _, err := io.WriteString(nc, head[i%len(head):i%len(head)+1]); err != nil {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond) // all four are reading heads now, for longer than a second
+	// Without eviction the client would wait for the slow heads' timeout
+	// (two minutes).
+	client := &http.Client{Timeout: waitTimeout / 2}
+	status, _, err := get(client, m.url+"/")
+	if err != nil || status != 200 {
+		t.Fatalf("a client beside four slow heads at the bound: %d, %v", status, err)
+	}
+	m.WaitLog("to make room: at the connection limit (4), it had not sent a whole request head within 1s", waitTimeout)
+}
+
 // TestSpoolDirectory: the master spools large bodies in a directory of its
 // own under worker_tmp_dir, gunicorn-go-<pid>, which the workers read, and
 // which is gone once the master has exited.
