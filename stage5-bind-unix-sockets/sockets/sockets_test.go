@@ -160,6 +160,10 @@ func TestNewTLS(t *testing.T) {
 	if err := os.WriteFile(both, []byte(readFile(t, cert)+readFile(t, key)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		o    TLSOptions
@@ -173,6 +177,7 @@ func TestNewTLS(t *testing.T) {
 		{"old version", TLSOptions{CertFile: cert, KeyFile: key, SSLVersion: "TLSv1"}, "", "older than gunicorn-go's TLS 1.2 minimum"},
 		{"no certfile", TLSOptions{KeyFile: key}, "keyfile is set, and certfile is not", ""},
 		{"missing", TLSOptions{CertFile: filepath.Join(dir, "none.pem")}, "certfile " + dir + "/none.pem: no such file or directory", ""},
+		{"missing, relative", TLSOptions{CertFile: "none.pem"}, "certfile none.pem (" + cwd + "/none.pem): no such file or directory", ""},
 		{"key missing", TLSOptions{CertFile: cert}, "certfile " + cert + ": no PEM private key in it, and keyfile is not set", ""},
 		{"key not PEM", TLSOptions{CertFile: cert, KeyFile: cert}, "keyfile " + cert + ": no PEM private key in it", ""},
 		{"key not the certificate's", TLSOptions{CertFile: cert, KeyFile: otherKey}, "certfile " + cert + ", keyfile " + otherKey + ": tls: private key does not match public key", ""},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -109,12 +110,21 @@ func (t *TLS) Files() []string {
 	return files
 }
 
+// resolved names a relative path with the absolute one it was read as: the
+// master may have changed directory (chdir) since the operator wrote it.
+func resolved(path string) string {
+	if abs, err := filepath.Abs(path); err == nil && abs != path {
+		return fmt.Sprintf("%s (%s)", path, abs)
+	}
+	return path
+}
+
 // load reads the files into a copy of the base configuration.
 func (t *TLS) load() (*tls.Config, []string, error) {
 	o := &t.opts
 	certPEM, err := os.ReadFile(o.CertFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("certfile %s: %w", o.CertFile, errors.Unwrap(err))
+		return nil, nil, fmt.Errorf("certfile %s: %w", resolved(o.CertFile), errors.Unwrap(err))
 	}
 	if !hasBlock(certPEM, func(typ string) bool { return typ == "CERTIFICATE" }) {
 		return nil, nil, fmt.Errorf("certfile %s: no PEM certificate in it", o.CertFile)
@@ -123,7 +133,7 @@ func (t *TLS) load() (*tls.Config, []string, error) {
 	if o.KeyFile != "" {
 		keyFrom = "keyfile " + o.KeyFile
 		if keyPEM, err = os.ReadFile(o.KeyFile); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", keyFrom, errors.Unwrap(err))
+			return nil, nil, fmt.Errorf("keyfile %s: %w", resolved(o.KeyFile), errors.Unwrap(err))
 		}
 	}
 	if !hasBlock(keyPEM, func(typ string) bool { return strings.HasSuffix(typ, "PRIVATE KEY") }) {
@@ -151,7 +161,7 @@ func (t *TLS) load() (*tls.Config, []string, error) {
 	if o.CACerts != "" {
 		caPEM, err := os.ReadFile(o.CACerts)
 		if err != nil {
-			return nil, nil, fmt.Errorf("ca_certs %s: %w", o.CACerts, errors.Unwrap(err))
+			return nil, nil, fmt.Errorf("ca_certs %s: %w", resolved(o.CACerts), errors.Unwrap(err))
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(caPEM) {
