@@ -115,6 +115,16 @@ func (c *conn) handshake() bool {
 	tc := c.nc.(*tls.Conn)
 	_ = tc.SetDeadline(time.Now().Add(c.s.timeout()))
 	if err := tc.Handshake(); err != nil {
+		var rhe tls.RecordHeaderError
+		if errors.As(err, &rhe) && rhe.Conn != nil && looksLikeHTTP(rhe.RecordHeader[:]) {
+			// Plain HTTP on a TLS port: an http:// link where https:// was
+			// meant. Say so in plain HTTP, as net/http does, rather than
+			// close without a word.
+			c.s.refusals.logf(c.s.ErrorLog, logging.Warning, "Invalid request from ip=%s: plain HTTP on a TLS port", c.remoteAddr)
+			_ = rhe.Conn.SetWriteDeadline(time.Now().Add(c.s.timeout()))
+			_, _ = io.WriteString(rhe.Conn, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 48\r\n\r\nThe client sent an HTTP request to an HTTPS port")
+			return false
+		}
 		// A scanner, a client that distrusts the certificate, one without
 		// the client certificate cert_reqs asks for: the client's business.
 		c.s.ErrorLog.Debugf("TLS handshake with %s failed: %v", c.nc.RemoteAddr(), err)
@@ -123,6 +133,24 @@ func (c *conn) handshake() bool {
 	_ = tc.SetDeadline(time.Time{})
 	return true
 }
+
+// looksLikeHTTP reports whether the first bytes a client sent start an
+// HTTP request line: a method, in capitals, and a space.
+func looksLikeHTTP(b []byte) bool {
+	for i, ch := range b {
+		switch {
+		case ch == ' ':
+			return i > 0
+		case ch < 'A' || ch > 'Z':
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// tlsRecordHandshake is the first byte of a TLS connection: a handshake
+// record (RFC 8446 §5.1), where an HTTP request line begins with a letter.
+const tlsRecordHandshake = 0x16
 
 // lingerTime and lingerBytes bound how long, and how much, closeAfterResponse
 // reads from a client after the last response.
@@ -276,6 +304,12 @@ func (c *conn) serveRequest() bool {
 	_ = c.nc.SetReadDeadline(headDue)
 
 	req := &c.req
+	if b, _ := c.br.Peek(1); len(b) == 1 && b[0] == tlsRecordHandshake && !c.tls {
+		// It would never send a line end: refuse now, rather than wait
+		// for one until the timeout.
+		c.refuse(&http1.Error{Status: 400, Reason: "a TLS handshake on a plain HTTP port (https:// where the server speaks http://)"})
+		return false
+	}
 	if err := http1.ReadRequestUntil(c.br, s.Limits, req, headDue); err != nil {
 		c.refuse(err)
 		return false

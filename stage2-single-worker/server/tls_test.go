@@ -179,3 +179,70 @@ func TestSilentHandshakeGivesWay(t *testing.T) {
 		t.Errorf("no line for the connection closed to make room:\n%s", log.String())
 	}
 }
+
+// TestWrongProtocol: plain HTTP sent to a TLS port gets a 400 that says so,
+// in plain HTTP; a TLS handshake sent to a plain port gets a 400 at once,
+// not after the timeout (it never sends a line end).
+func TestWrongProtocol(t *testing.T) {
+	t.Parallel()
+	cert, _ := selfSigned(t)
+	log := &testkit.Buffer{}
+	s := &Server{
+		App: wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+			t.Error("the app was called")
+			return nil, nil
+		}),
+		Limits:   http1.DefaultLimits,
+		Timeout:  time.Minute,
+		ErrorLog: logging.NewErrorLog(logging.NewOutput(log), logging.Debug),
+	}
+	secure, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 2)
+	go func() {
+		served <- s.Serve(&TLSListener{Listener: secure, Config: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	}()
+	go func() { served <- s.Serve(plain) }()
+	t.Cleanup(func() {
+		s.Close()
+		for range 2 {
+			if err := <-served; !errors.Is(err, ErrServerClosed) {
+				t.Errorf("serve: %v", err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("error log:\n%s", log.String())
+		}
+	})
+	for _, tc := range []struct {
+		name, addr, send, want string
+	}{
+		{"HTTP on the TLS port", secure.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "The client sent an HTTP request to an HTTPS port"},
+		{"TLS on the plain port", plain.Addr().String(), "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "Bad Request"},
+	} {
+		nc, err := net.Dial("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = nc.SetDeadline(time.Now().Add(ioTimeout))
+		if _, err := io.WriteString(nc, tc.send); err != nil {
+			t.Fatal(err)
+		}
+		out, err := io.ReadAll(nc)
+		nc.Close()
+		if !strings.HasPrefix(string(out), "HTTP/1.1 400 Bad Request\r\n") || !strings.HasSuffix(string(out), tc.want) && !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s: %q (%v), want a 400 saying %q", tc.name, out, err, tc.want)
+		}
+	}
+	for _, want := range []string{"plain HTTP on a TLS port", "a TLS handshake on a plain HTTP port"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("no %q in the error log:\n%s", want, log.String())
+		}
+	}
+}
