@@ -32,12 +32,13 @@ type call struct {
 	id      uint32
 	env     *wsgi.Environ
 	started time.Time
-	// heard is when the app last showed it was alive (UnixNano): the call
-	// started, a frame of its answer came, or it was given room to send
-	// more. held is true while the runner has used its whole window and
-	// waits for room: the app is then waiting for its client, not stuck.
-	// Both are atomic: Silence reads them under w.mu, onBody writes them
-	// under c.mu.
+	// heard is when the app last showed it was alive, as time since
+	// started (monotonic: a clock step kills nothing): the call started, a
+	// frame of its answer came, or it was given room to send more, or was
+	// cancelled. held is true while the runner has used its whole window
+	// and waits for room: the app is then waiting for its client, not
+	// stuck. Both are atomic: Silence reads them under w.mu, onBody writes
+	// them under c.mu.
 	heard   atomic.Int64
 	held    atomic.Bool
 	cleanup func() // removes a request body pyapp spooled
@@ -96,7 +97,6 @@ func newCall(w *Worker, env *wsgi.Environ, cleanup func()) *call {
 		ready: make(chan struct{}, 1), granted: w.opts.firstWindow(),
 	}
 	c.Request.c = c
-	c.heard.Store(c.started.UnixNano())
 	return c
 }
 
@@ -106,8 +106,11 @@ func (c *call) silence(now time.Time) time.Duration {
 	if c.held.Load() {
 		return 0
 	}
-	return now.Sub(time.Unix(0, c.heard.Load()))
+	return max(0, now.Sub(c.started)-time.Duration(c.heard.Load()))
 }
+
+// hear notes a sign of life from the app (see heard).
+func (c *call) hear() { c.heard.Store(int64(time.Since(c.started))) }
 
 func (c *call) poke() {
 	select {
@@ -118,7 +121,7 @@ func (c *call) poke() {
 
 // onHead takes the H frame.
 func (c *call) onHead(payload []byte) error {
-	c.heard.Store(time.Now().UnixNano())
+	c.hear()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hasHead {
@@ -136,7 +139,7 @@ func (c *call) onHead(payload []byte) error {
 // and the budget allow, else into a spool file. payload aliases the
 // reader's buffer, so it is copied either way.
 func (c *call) onBody(payload []byte) {
-	c.heard.Store(time.Now().UnixNano())
+	c.hear()
 	c.mu.Lock()
 	n := int64(len(payload))
 	c.received += n
@@ -257,7 +260,7 @@ func (c *call) growLocked() int64 {
 		return 0 // nothing new, or too little to be worth a frame while the runner has room
 	}
 	if c.granted <= c.received {
-		c.heard.Store(time.Now().UnixNano()) // it waited for us: its silence starts now
+		c.hear() // it waited for us: its silence starts now
 	}
 	c.granted = desired
 	c.held.Store(false)
@@ -406,6 +409,11 @@ func (c *call) Close() error {
 	running := !c.ended
 	c.mu.Unlock()
 	if running {
+		// Told to stop, it should end at once: if it does not (stuck in
+		// the app, or in the iterable's close), the timeout sees it,
+		// whatever window it had used.
+		c.hear()
+		c.held.Store(false)
 		if err := c.w.write(appendCancel(nil, c.id, "the response was closed before its end")); err != nil {
 			c.w.breakDown(err)
 		}

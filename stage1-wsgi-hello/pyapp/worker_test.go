@@ -170,6 +170,34 @@ func TestResponseWindow(t *testing.T) {
 	waitFile(t, marker)
 }
 
+// TestSilence: a response that has used its window and waits for its
+// client is not silent, however long it waits: the app is waiting for us,
+// not stuck. Once the response is closed, an app that does not stop (its
+// close() hangs) is silent again, and a timeout would see it.
+func TestSilence(t *testing.T) {
+	t.Parallel()
+	var log testkit.Buffer
+	w := startTestWorker(t, "apps:router", Options{ResponseMemory: 128 << 10, ResponseSpool: -1, ErrorLog: &log})
+	r, err := w.Send(request("GET", "/stuck_close", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := r.Respond(func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the window to be used", func() bool { return strings.Contains(log.String(), "the app now waits at the client's pace") })
+	time.Sleep(200 * time.Millisecond)
+	if s := w.Silence(); s != 0 {
+		t.Errorf("waiting for its client, the app is silent for %v; want 0", s)
+	}
+	body.Close()
+	waitFor(t, "the silence of an app that does not stop", func() bool { return w.Silence() > 100*time.Millisecond })
+	if n := w.Expire(100*time.Millisecond, errors.New("stuck")); n != 1 {
+		t.Errorf("Expire gave up on %d calls, want 1", n)
+	}
+}
+
 // TestResponseSpoolIsShared: the spool files of all responses together stay
 // within the SpoolBudget: with 3 MiB of disk, two unread 6 MiB responses
 // cannot both be spooled, so the second app waits for its client (and a

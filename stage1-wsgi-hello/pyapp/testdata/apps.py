@@ -432,3 +432,20 @@ def big(environ, start_response):
             open(parts[2], "w").close()
 
     return chunks()
+
+
+class StuckClose:
+    """An endless body whose close() never returns: once cancelled, the app
+    is stuck."""
+
+    def __iter__(self):
+        while True:
+            yield b"x" * 65536
+
+    def close(self):
+        time.sleep(3600)
+
+
+def stuck_close(environ, start_response):
+    start_response("200 OK", TEXT)
+    return StuckClose()
