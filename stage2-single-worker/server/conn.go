@@ -27,13 +27,12 @@ type conn struct {
 
 	idle    bool        // guarded by s.mu: waiting for a request, not serving one
 	evicted atomic.Bool // closed to make room for another (see Server.makeRoom)
-	// greeting is true, guarded by s.mu, until the connection's first
-	// request head is complete (its TLS handshake included); accepted is
-	// when it began. At MaxConns, one still greeting after greetingGrace
-	// makes room (see Server.slowLocked).
-	greeting bool
-	accepted time.Time
-	headSeen bool // the first head is complete; owned by serve's goroutine
+	// headSince is when the connection began reading a request head (see
+	// monoNow; 0 when it is not reading one): for the first request, from
+	// the accept, its TLS handshake included; for the next ones, from their
+	// first byte. At MaxConns, one reading a head for headGrace makes
+	// room (see Server.slowLocked).
+	headSince atomic.Int64
 
 	// Per-request state, reused from one request to the next so that a
 	// keep-alive connection allocates little.
@@ -94,6 +93,10 @@ func (c *conn) serve() {
 		}
 		first = false
 		if !c.serveRequest() {
+			if c.evicted.Load() {
+				c.nc.Close() // it gave way to another client: no lingering
+				return
+			}
 			c.closeAfterResponse()
 			return
 		}
@@ -131,7 +134,7 @@ func (c *conn) handshake() bool {
 		return false
 	}
 	_ = tc.SetDeadline(time.Time{})
-	return true
+	return !c.evicted.Load() // evicted as the handshake ended: its deadline was just undone
 }
 
 // looksLikeHTTP reports whether the first bytes a client sent start an
@@ -214,12 +217,20 @@ func (c *conn) waitForRequest(first bool) bool {
 	}
 	defer c.s.setIdle(c, false)
 	raw, canWait := c.rawConn()
+	// Each deadline set here could undo an eviction's (makeRoom sets the
+	// deadline to now from another goroutine), so evicted is checked after.
 	if !canWait || wait <= idleGrace {
 		_ = c.nc.SetReadDeadline(deadline)
+		if c.evicted.Load() {
+			return false
+		}
 		_, err := c.br.Peek(1)
 		return err == nil
 	}
 	_ = c.nc.SetReadDeadline(now.Add(idleGrace))
+	if c.evicted.Load() {
+		return false
+	}
 	if _, err := c.br.Peek(1); err == nil {
 		return true
 	} else if !errors.Is(err, os.ErrDeadlineExceeded) || c.evicted.Load() {
@@ -231,7 +242,7 @@ func (c *conn) waitForRequest(first bool) bool {
 	// Idle: wait for the client without buffers.
 	c.dropBuffers()
 	_ = c.nc.SetReadDeadline(deadline)
-	if !waitReadable(raw) {
+	if c.evicted.Load() || !waitReadable(raw) {
 		return false
 	}
 	c.takeBuffers()
@@ -301,7 +312,13 @@ func (c *conn) serveRequest() bool {
 	s := c.s
 	start := time.Now()
 	headDue := start.Add(s.timeout())
+	if c.headSince.Load() == 0 {
+		c.headSince.Store(monoNow()) // its first byte is here
+	}
 	_ = c.nc.SetReadDeadline(headDue)
+	if c.evicted.Load() {
+		return false // evicted before that deadline replaced the eviction's
+	}
 
 	req := &c.req
 	if b, _ := c.br.Peek(1); len(b) == 1 && b[0] == tlsRecordHandshake && !c.tls {
@@ -314,10 +331,7 @@ func (c *conn) serveRequest() bool {
 		c.refuse(err)
 		return false
 	}
-	if !c.headSeen {
-		c.headSeen = true
-		s.greeted(c)
-	}
+	c.headSince.Store(0)
 	if s.ErrorLog.Enabled(logging.Debug) {
 		s.ErrorLog.Debugf("%s %s", req.Method, req.Path) // what gunicorn's default pre_request hook logs
 	}

@@ -32,6 +32,9 @@ type refusalLog struct {
 
 // logf writes the line at level unless the window's lines are used up.
 func (r *refusalLog) logf(elog *logging.ErrorLog, level logging.Level, format string, args ...any) {
+	if !elog.Enabled(level) {
+		return // a line the log level drops uses none of the burst
+	}
 	now := time.Now()
 	r.mu.Lock()
 	if r.start.IsZero() || now.Sub(r.start) >= refusalWindow {
@@ -57,7 +60,7 @@ func (r *refusalLog) summarize(elog *logging.ErrorLog) {
 	r.left, r.summary = 0, nil
 	r.mu.Unlock()
 	if left > 0 {
-		elog.Warnf("%d more refused requests were not logged in the last %v (at most %d lines are written per %v)",
+		elog.Logf(logging.Error, "%d more lines about refused requests and connections were not logged in the last %v (at most %d are written per %v)",
 			left, refusalWindow, refusalBurst, refusalWindow)
 	}
 }

@@ -29,7 +29,7 @@ func TestRefusalsLogBounded(t *testing.T) {
 	if n := strings.Count(log, "Invalid request from ip=127.0.0.1"); n != refusalBurst {
 		t.Errorf("%d lines for %d refusals, want %d:\n%s", n, sent, refusalBurst, log)
 	}
-	if want := "40 more refused requests were not logged"; !strings.Contains(log, want) {
+	if want := "40 more lines about refused requests and connections were not logged"; !strings.Contains(log, want) {
 		t.Errorf("no %q in the error log:\n%s", want, log)
 	}
 }

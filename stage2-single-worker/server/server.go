@@ -203,8 +203,8 @@ func (s *Server) Serve(l net.Listener) error {
 
 // waitForRoom returns once a connection may be accepted under MaxConns:
 // below the bound, or at it with an idle keep-alive connection, or one that
-// has not sent its first request head within greetingGrace, that can give
-// way to the next client (see makeRoom). With none, the server stops
+// has taken headGrace over a request head, that can give way to the next
+// client (see makeRoom). With none, the server stops
 // accepting until a connection closes, and the overload waits in the
 // kernel's listen queue. It reports false when the server is closing
 // meanwhile.
@@ -225,7 +225,7 @@ func (s *Server) waitForRoom() bool {
 		case room || slow != nil:
 			return true
 		}
-		var later <-chan time.Time // when a greeting connection turns slow
+		var later <-chan time.Time // when a connection reading a head turns slow
 		var t *time.Timer
 		if !due.IsZero() {
 			t = time.NewTimer(due.Sub(now))
@@ -246,70 +246,76 @@ func (s *Server) waitForRoom() bool {
 // keep-alive connection for it: an idle connection costs little, but a
 // waiting client matters more, and the idle one's client reconnects when it
 // needs to. With none idle, it closes the connection that has taken longest
-// over its TLS handshake or first request head, if past greetingGrace.
+// over a request head (or its TLS handshake), if past headGrace.
 func (s *Server) makeRoom() {
 	if s.MaxConns <= 0 {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(s.conns) <= s.MaxConns {
+		s.mu.Unlock()
 		return
 	}
 	if c := s.idleLocked(); c != nil {
 		c.idle = false // evicted once
 		c.evicted.Store(true)
 		_ = c.nc.SetReadDeadline(time.Now())
+		s.mu.Unlock()
 		return
 	}
-	if c, _ := s.slowLocked(time.Now()); c != nil {
-		c.greeting = false // evicted once
+	c, _ := s.slowLocked(time.Now())
+	if c != nil {
 		c.evicted.Store(true)
 		_ = c.nc.SetDeadline(time.Now())
+	}
+	s.mu.Unlock()
+	if c != nil { // logged without the lock: a slow log must not stall every connection
 		s.refusals.logf(s.ErrorLog, logging.Warning,
 			"Closed the connection from %s to make room: at the connection limit (%d), it had not sent a whole request head within %v",
-			c.nc.RemoteAddr(), s.MaxConns, greetingGrace)
+			c.nc.RemoteAddr(), s.MaxConns, headGrace)
 	}
 }
 
-// greetingGrace is how long, at MaxConns, a new connection may take over its
-// TLS handshake and first request head before it gives way to the next
-// client. A real client sends both within milliseconds; one dripping its
-// head a byte at a time (slowloris) would otherwise keep the bound taken
-// for Timeout per connection, and so keep every other client out.
-const greetingGrace = time.Second
+// headGrace is how long, at MaxConns, a connection may take over a request
+// head (the first one from the accept, its TLS handshake included; a later
+// one from its first byte) before it gives way to the next client. A real
+// client sends a head within milliseconds; one dripping it a byte at a time
+// (slowloris) would otherwise keep the bound taken for Timeout per
+// connection, and so keep every other client out.
+const headGrace = time.Second
 
-// slowLocked returns the connection that has been greeting (see
-// conn.greeting) longest, if for greetingGrace or more; else nil, and when
-// the first greeting connection turns slow (zero: none is greeting).
+// slowLocked returns the connection that has been reading a request head
+// (see conn.headSince) longest, if for headGrace or more; else nil, and
+// when the first such connection turns slow (zero: none is reading one).
 func (s *Server) slowLocked(now time.Time) (slow *conn, due time.Time) {
 	var oldest *conn
+	var oldestSince int64
 	for c := range s.conns {
-		if c.greeting && !c.idle && (oldest == nil || c.accepted.Before(oldest.accepted)) {
-			oldest = c
+		since := c.headSince.Load()
+		if since != 0 && !c.idle && !c.evicted.Load() && (oldest == nil || since < oldestSince) {
+			oldest, oldestSince = c, since
 		}
 	}
 	if oldest == nil {
 		return nil, time.Time{}
 	}
-	if due = oldest.accepted.Add(greetingGrace); !now.Before(due) {
+	due = now.Add(time.Duration(oldestSince) + headGrace - time.Duration(monoNow()))
+	if !now.Before(due) {
 		return oldest, due
 	}
 	return nil, due
 }
 
-// greeted notes that c's first request head is complete: it is a client,
-// not one that only holds a connection.
-func (s *Server) greeted(c *conn) {
-	s.mu.Lock()
-	c.greeting = false
-	s.mu.Unlock()
-}
+// monoEpoch and monoNow give times as atomics can hold them, monotonic: a
+// clock step evicts nothing. monoNow is never 0, which means "not set".
+var monoEpoch = time.Now()
+
+func monoNow() int64 { return int64(time.Since(monoEpoch)) + 1 }
 
 // idleLocked returns a connection waiting for its next request, or nil.
 func (s *Server) idleLocked() *conn {
 	for c := range s.conns {
-		if c.idle {
+		if c.idle && !c.evicted.Load() {
 			return c
 		}
 	}
@@ -329,7 +335,8 @@ func (s *Server) newConn(nc net.Conn, tlsConfig *tls.Config) *conn {
 	if s.closed {
 		return nil // Close: nothing more is served
 	}
-	c := &conn{s: s, nc: nc, greeting: true, accepted: time.Now()}
+	c := &conn{s: s, nc: nc}
+	c.headSince.Store(monoNow())
 	if tlsConfig != nil {
 		c.nc, c.tls = tls.Server(nc, tlsConfig), true
 	}

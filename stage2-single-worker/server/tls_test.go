@@ -125,7 +125,7 @@ func TestTLS(t *testing.T) {
 }
 
 // TestSilentHandshakeGivesWay: at MaxConns, a connection that has not
-// finished its TLS handshake within greetingGrace is closed for a new
+// finished its TLS handshake within headGrace is closed for a new
 // client, who is served, although Timeout would let the silent one wait a
 // minute.
 func TestSilentHandshakeGivesWay(t *testing.T) {

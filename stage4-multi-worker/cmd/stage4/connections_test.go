@@ -71,46 +71,71 @@ func TestWorkerConnections(t *testing.T) {
 	}
 }
 
-// TestSlowHeadsGiveWay: at the bound, connections that drip their first
-// request head a byte at a time (slowloris) do not keep a real client out:
-// one that has not sent its whole head within a second is closed for it,
-// and the error log says so.
+// TestSlowHeadsGiveWay: at the bound, connections that drip a request head
+// a byte at a time (slowloris) do not keep a real client out: one that has
+// not sent its whole head within a second is closed for it, and the error
+// log says so. Whether they drip their first head, or send a whole request
+// first and drip the next one.
 func TestSlowHeadsGiveWay(t *testing.T) {
 	t.Parallel()
-	m := startMaster(t, nil, "-w", "1", "--worker-connections", "4", "-t", "120", "apps:app")
-	m.waitWorkers(1, nil)
-	addr := m.url[len("http://"):]
-	stop := make(chan struct{})
-	defer close(stop)
-	for range 4 {
-		nc, err := net.Dial("tcp", addr)
+	for _, later := range []bool{false, true} {
+		t.Run(map[bool]string{false: "first head", true: "later head"}[later], func(t *testing.T) {
+			t.Parallel()
+			m := startMaster(t, nil, "-w", "1", "--worker-connections", "4", "-t", "120", "apps:app")
+			m.waitWorkers(1, nil)
+			stop := make(chan struct{})
+			defer close(stop)
+			for range 4 {
+				nc := dialSlow(t, m.url[len("http://"):], later, stop)
+				defer nc.Close()
+			}
+			time.Sleep(1500 * time.Millisecond) // all four are reading heads now, for longer than a second
+			// Without eviction the client would wait for the slow heads'
+			// timeout (two minutes).
+			client := &http.Client{Timeout: waitTimeout / 2}
+			status, _, err := get(client, m.url+"/")
+			if err != nil || status != 200 {
+				t.Fatalf("a client beside four slow heads at the bound: %d, %v", status, err)
+			}
+			m.WaitLog("to make room: at the connection limit (4), it had not sent a whole request head within 1s", waitTimeout)
+		})
+	}
+}
+
+// dialSlow opens a connection that drips a request head, a byte every
+// 100 ms, until stop is closed; with later, after a whole request answered.
+func dialSlow(t *testing.T, addr string, later bool, stop <-chan struct{}) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later {
+		_ = nc.SetDeadline(time.Now().Add(waitTimeout))
+		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer nc.Close()
-		go func() {
-			head := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 1000)
-			for i := 0; ; i++ {
-				if _, err := io.WriteString(nc, head[i%len(head):i%len(head)+1]); err != nil {
-					return
-				}
-				select {
-				case <-stop:
-					return
-				case <-time.After(100 * time.Millisecond):
-				}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	go func() {
+		head := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 1000)
+		for i := 0; ; i++ {
+			if _, err := io.WriteString(nc, head[i%len(head):i%len(head)+1]); err != nil {
+				return
 			}
-		}()
-	}
-	time.Sleep(1500 * time.Millisecond) // all four are reading heads now, for longer than a second
-	// Without eviction the client would wait for the slow heads' timeout
-	// (two minutes).
-	client := &http.Client{Timeout: waitTimeout / 2}
-	status, _, err := get(client, m.url+"/")
-	if err != nil || status != 200 {
-		t.Fatalf("a client beside four slow heads at the bound: %d, %v", status, err)
-	}
-	m.WaitLog("to make room: at the connection limit (4), it had not sent a whole request head within 1s", waitTimeout)
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return nc
 }
 
 // TestSpoolDirectory: the master spools large bodies in a directory of its
