@@ -120,6 +120,11 @@ func readFrame(br *bufio.Reader) (kind byte, id uint32, payload []byte, err erro
 	return kind, id, payload, nil
 }
 
+// ownsPayload reports whether a payload readFrame returned is the caller's
+// to keep: one larger than br's buffer is read into a slice of its own,
+// while a smaller one aliases br's buffer and must be copied.
+func ownsPayload(br *bufio.Reader, payload []byte) bool { return len(payload) > br.Size() }
+
 // unexpected turns an EOF inside a frame into io.ErrUnexpectedEOF.
 func unexpected(err error) error {
 	if err == io.EOF {
