@@ -387,3 +387,34 @@ func TestGoalFigure(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeQuotesResults: the README's "How fast" block is RESULTS.md's
+// goals table as make bench last wrote them, not figures typed by hand
+// (-update copies them, for a RESULTS.md written with -out elsewhere).
+func TestReadmeQuotesResults(t *testing.T) {
+	root := testkit.RepoRoot(t)
+	results, err := os.ReadFile(filepath.Join(root, "bench", "RESULTS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := quoteInReadme(filepath.Join(root, "README.md"), string(results)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := goalsTable(string(results))
+	if err != nil {
+		t.Fatalf("bench/RESULTS.md: %v", err)
+	}
+	got, ok := quotedInReadme(string(readme))
+	if !ok {
+		t.Fatalf("README.md has no %q … %q block", readmeBegin, readmeEnd)
+	}
+	if got != want {
+		t.Errorf("README.md's quoted goals differ from bench/RESULTS.md's (run make bench, or copy them):\n got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -46,7 +46,17 @@ func TestFiguresComeFromResults(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		quoting := false // inside README.md's block that make bench copies from RESULTS.md
 		for i, line := range strings.Split(string(data), "\n") {
+			switch {
+			case strings.HasPrefix(line, "<!-- begin: the goals table of bench/RESULTS.md"):
+				quoting = true
+			case strings.HasPrefix(line, "<!-- end: the goals table of bench/RESULTS.md"):
+				quoting = false
+			}
+			if quoting {
+				continue // bench's TestReadmeQuotesResults checks it against RESULTS.md
+			}
 			if m := measured.FindString(line); m != "" {
 				bad = append(bad, rel+":"+strconv.Itoa(i+1)+": "+m)
 			}
