@@ -226,6 +226,12 @@ func (c *Config) applyFile(names map[string]any, src Source, dir string) error {
 			hooks = append(hooks, name)
 		case unsupported(name):
 			ignored = append(ignored, name)
+		default:
+			if near := nearSetting(name); near != "" {
+				// Beyond gunicorn, which ignores it without a word: `worker
+				// = 4` would otherwise leave one worker, and nobody the wiser.
+				c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s is not a setting (did you mean %s?); ignored", src, name, near))
+			}
 		}
 	}
 	if len(ignored) > 0 {

@@ -580,6 +580,33 @@ when_ready = lambda server: None
 
 // TestUnsupportedFlagsWarned: a gunicorn command line (or GUNICORN_CMD_ARGS)
 // with flags gunicorn-go ignores loads, with one warning per source.
+// TestNearMissWarned: a config file's name that is a typo of a setting is
+// warned about, naming the setting (gunicorn ignores it silently); helper
+// variables are not.
+func TestNearMissWarned(t *testing.T) {
+	t.Parallel()
+	conf := `
+import os
+worker = 4
+time_out = 60
+BASE_DIR = os.path.dirname(__file__)
+bind_address = "127.0.0.1:9000"
+helper_value = 42
+app_root = "/srv"
+`
+	c := mustLoad(t, loadCase{files: map[string]string{"gunicorn.conf.py": conf}})
+	want := []string{
+		"gunicorn.conf.py: time_out is not a setting (did you mean timeout?); ignored",
+		"gunicorn.conf.py: worker is not a setting (did you mean workers?); ignored",
+	}
+	if diff := cmp.Diff(want, c.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if c.Workers != 1 {
+		t.Errorf("workers = %d, want the default: worker is not workers", c.Workers)
+	}
+}
+
 func TestUnsupportedFlagsWarned(t *testing.T) {
 	t.Parallel()
 	c := mustLoad(t, loadCase{

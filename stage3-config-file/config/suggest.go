@@ -18,6 +18,32 @@ func suggest(unknown string, known []string) string {
 	return ""
 }
 
+// settingNames lists the settings' names, for nearSetting.
+var settingNames = func() []string {
+	names := make([]string, len(table))
+	for i, s := range table {
+		names[i] = s.Name
+	}
+	return names
+}()
+
+// nearSetting returns the setting a config file's unknown name is most
+// likely a typo of ("worker" for workers, "time_out" for timeout), or "".
+// A config file holds helper variables too, so only a close miss counts:
+// at most two edits, in a lower-case name of four letters or more.
+func nearSetting(name string) string {
+	if len(name) < 4 || strings.ToLower(name) != name || strings.HasPrefix(name, "_") {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, k := range settingNames {
+		if d := editDistance(name, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
 // editDistance counts the insertions, deletions, substitutions and swaps of
 // neighbours that turn a into b (the optimal string alignment distance), so
 // that the swap in --bnid counts as one typo, not two.
