@@ -126,8 +126,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		fmt.Fprintln(stderr, "bench: wrote", *out)
-		if !*quick && *out == filepath.Join(*root, "bench", "RESULTS.md") {
-			readme := filepath.Join(*root, "README.md")
+		outAbs, _ := filepath.Abs(*out)
+		rootAbs, _ := filepath.Abs(*root)
+		if !*quick && outAbs == filepath.Join(rootAbs, "bench", "RESULTS.md") {
+			readme := filepath.Join(rootAbs, "README.md")
 			if err := quoteInReadme(readme, md); err != nil {
 				fmt.Fprintln(stderr, "bench: quote the goals in the README:", err)
 				return 2
