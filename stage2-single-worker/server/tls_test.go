@@ -70,23 +70,8 @@ func TestTLS(t *testing.T) {
 		Timeout:  time.Second, // the silent client's bound; the test waits for it, whatever it takes
 		ErrorLog: logging.NewErrorLog(logging.NewOutput(log), logging.Debug),
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() {
-		served <- s.Serve(&TLSListener{Listener: ln, Config: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}})
-	}()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-served; !errors.Is(err, ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("error log:\n%s", log.String())
-		}
-	})
+	ln := listenLocal(t)
+	serveOn(t, s, log, &TLSListener{Listener: ln, Config: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}})
 	addr := ln.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
 
@@ -142,23 +127,8 @@ func TestSilentHandshakeGivesWay(t *testing.T) {
 		MaxConns: 1,
 		ErrorLog: logging.NewErrorLog(logging.NewOutput(log), logging.Debug),
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() {
-		served <- s.Serve(&TLSListener{Listener: ln, Config: &tls.Config{Certificates: []tls.Certificate{cert}}})
-	}()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-served; !errors.Is(err, ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("error log:\n%s", log.String())
-		}
-	})
+	ln := listenLocal(t)
+	serveOn(t, s, log, &TLSListener{Listener: ln, Config: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	silent, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -196,30 +166,8 @@ func TestWrongProtocol(t *testing.T) {
 		Timeout:  time.Minute,
 		ErrorLog: logging.NewErrorLog(logging.NewOutput(log), logging.Debug),
 	}
-	secure, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 2)
-	go func() {
-		served <- s.Serve(&TLSListener{Listener: secure, Config: &tls.Config{Certificates: []tls.Certificate{cert}}})
-	}()
-	go func() { served <- s.Serve(plain) }()
-	t.Cleanup(func() {
-		s.Close()
-		for range 2 {
-			if err := <-served; !errors.Is(err, ErrServerClosed) {
-				t.Errorf("serve: %v", err)
-			}
-		}
-		if t.Failed() {
-			t.Logf("error log:\n%s", log.String())
-		}
-	})
+	secure, plain := listenLocal(t), listenLocal(t)
+	serveOn(t, s, log, &TLSListener{Listener: secure, Config: &tls.Config{Certificates: []tls.Certificate{cert}}}, plain)
 	for _, tc := range []struct {
 		name, addr, send, want string
 	}{
@@ -245,4 +193,36 @@ func TestWrongProtocol(t *testing.T) {
 			t.Errorf("no %q in the error log:\n%s", want, log.String())
 		}
 	}
+}
+
+// serveOn serves s on each listener (a *TLSListener for TLS) until the test
+// ends, then closes it, checks every Serve returned ErrServerClosed, and
+// shows log if the test failed.
+func serveOn(t *testing.T, s *Server, log *testkit.Buffer, lns ...net.Listener) {
+	t.Helper()
+	served := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { served <- s.Serve(ln) }()
+	}
+	t.Cleanup(func() {
+		s.Close()
+		for range lns {
+			if err := <-served; !errors.Is(err, ErrServerClosed) {
+				t.Errorf("serve: %v", err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("error log:\n%s", log.String())
+		}
+	})
+}
+
+// listenLocal listens on a free 127.0.0.1 port.
+func listenLocal(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }
