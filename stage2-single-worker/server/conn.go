@@ -33,6 +33,7 @@ type conn struct {
 	// first byte. At MaxConns, one reading a head for headGrace makes
 	// room (see Server.slowLocked).
 	headSince atomic.Int64
+	idleRaw   syscall.RawConn // while waitIdle waits: the descriptor it waits on
 
 	// Per-request state, reused from one request to the next so that a
 	// keep-alive connection allocates little.
@@ -77,36 +78,71 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 // serve runs the connection's request loop: wait for a request, read it,
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {
-	defer c.s.removeConn(c)
-	defer c.req.Release() // the last head's memory goes back to the shared budget
 	c.learnAddrs()
 	if c.tls && !c.handshake() {
 		c.nc.Close()
+		c.end()
 		return
 	}
+	c.run(true)
+}
 
-	first := true
+// run serves requests until the connection ends, or goes idle: then the
+// wait goes on in a goroutine of its own (waitIdle), and this one returns.
+// Serving a request grows a goroutine's stack to several kilobytes, which
+// the runtime gives back only slowly; an idle connection waiting on a fresh
+// goroutine holds the smallest stack instead (10,000 idle connections: see
+// bench/README.md).
+func (c *conn) run(first bool) {
 	for {
-		if !c.waitForRequest(first) {
+		switch c.waitForRequest(first) {
+		case waitClosed:
 			c.nc.Close()
+			c.end()
+			return
+		case waitIdle:
+			go c.waitIdle()
 			return
 		}
 		first = false
 		if !c.serveRequest() {
 			if c.evicted.Load() {
 				c.nc.Close() // it gave way to another client: no lingering
-				return
+			} else {
+				c.closeAfterResponse()
 			}
-			c.closeAfterResponse()
+			c.end()
 			return
 		}
 		if c.br.Buffered() == 0 {
 			if err := c.bw.Flush(); err != nil {
 				c.nc.Close()
+				c.end()
 				return
 			}
 		}
 	}
+}
+
+// end releases what the connection holds once it has closed.
+func (c *conn) end() {
+	c.req.Release() // the last head's memory goes back to the shared budget
+	c.s.removeConn(c)
+}
+
+// waitIdle waits for an idle connection's next request (see run), without
+// buffers, until its deadline (set by waitForRequest), and serves on.
+func (c *conn) waitIdle() {
+	ok := !c.evicted.Load() && waitReadable(c.idleRaw)
+	c.idleRaw = nil
+	c.s.setIdle(c, false)
+	if !ok {
+		c.nc.Close()
+		c.end()
+		return
+	}
+	c.takeBuffers()
+	c.run(false)
 }
 
 // handshake runs a TLS connection's handshake, in the connection's own
@@ -187,20 +223,22 @@ func (c *conn) closeAfterResponse() {
 
 // waitForRequest waits until the first byte of a request arrives. Between
 // requests a client may stay silent for the keep-alive time; before its first
-// request, for Timeout. It reports false when the connection should close.
+// request, for Timeout. It says whether a request is here, the connection
+// should close, or it is idle.
 //
 // A connection that stays idle longer than idleGrace gives its buffers
-// back (to bufPool) while it waits: ten thousand idle keep-alive
-// connections then cost a goroutine and a few hundred bytes each, not 16
-// KiB. A busy one keeps them, and reads its next request at once.
+// back (to bufPool) and leaves the wait to waitIdle, on a fresh goroutine:
+// ten thousand idle keep-alive connections then cost a small goroutine and
+// a few hundred bytes each, not 16 KiB of buffers and a grown stack. A busy
+// one keeps them, and reads its next request at once.
 //
 // A graceful shutdown does not cut a waiting connection short: its client
 // may be sending a request right now, which is then answered with
 // Connection: close. An idle connection closes when its keep-alive time
 // runs out, as it would have anyway.
-func (c *conn) waitForRequest(first bool) bool {
+func (c *conn) waitForRequest(first bool) waitResult {
 	if c.br.Buffered() > 0 {
-		return true // pipelined: the next request is already here
+		return waitReady // pipelined: the next request is already here
 	}
 	wait := c.s.KeepAlive
 	if first || wait <= 0 {
@@ -215,38 +253,51 @@ func (c *conn) waitForRequest(first bool) bool {
 	if !first {
 		c.s.setIdle(c, true)
 	}
-	defer c.s.setIdle(c, false)
 	raw, canWait := c.rawConn()
 	// Each deadline set here could undo an eviction's (makeRoom sets the
 	// deadline to now from another goroutine), so evicted is checked after.
 	if !canWait || wait <= idleGrace {
 		_ = c.nc.SetReadDeadline(deadline)
-		if c.evicted.Load() {
-			return false
-		}
 		_, err := c.br.Peek(1)
-		return err == nil
+		c.s.setIdle(c, false)
+		return readyIf(err == nil && !c.evicted.Load())
 	}
 	_ = c.nc.SetReadDeadline(now.Add(idleGrace))
 	if c.evicted.Load() {
-		return false
+		c.s.setIdle(c, false)
+		return waitClosed
 	}
 	if _, err := c.br.Peek(1); err == nil {
-		return true
+		c.s.setIdle(c, false)
+		return waitReady
 	} else if !errors.Is(err, os.ErrDeadlineExceeded) || c.evicted.Load() {
-		return false
+		c.s.setIdle(c, false)
+		return waitClosed
 	}
 	if first {
 		c.s.setIdle(c, true)
 	}
-	// Idle: wait for the client without buffers.
+	// Idle: wait for the client without buffers, in waitIdle.
 	c.dropBuffers()
 	_ = c.nc.SetReadDeadline(deadline)
-	if c.evicted.Load() || !waitReadable(raw) {
-		return false
+	c.idleRaw = raw
+	return waitIdle
+}
+
+// waitResult is what waitForRequest found.
+type waitResult int
+
+const (
+	waitReady  waitResult = iota // a request has begun to arrive
+	waitClosed                   // the connection is to close: the client left, the time ran out, or it was evicted
+	waitIdle                     // nothing yet: the buffers are dropped, the deadline set; waitIdle waits on
+)
+
+func readyIf(ok bool) waitResult {
+	if ok {
+		return waitReady
 	}
-	c.takeBuffers()
-	return true
+	return waitClosed
 }
 
 // idleGrace is how long a connection waiting for its next request keeps its
