@@ -216,8 +216,14 @@ func (s *Server) waitForRoom() bool {
 		now := time.Now()
 		s.mu.Lock()
 		closing := s.closing()
+		// Below the bound, nothing is scanned: a scan of every connection
+		// per accept would make accepting ten thousand quadratic.
 		room := len(s.conns) < s.MaxConns || s.idleLocked() != nil
-		slow, due := s.slowLocked(now)
+		var slow *conn
+		var due time.Time
+		if !room {
+			slow, due = s.slowLocked(now)
+		}
 		s.mu.Unlock()
 		switch {
 		case closing:
