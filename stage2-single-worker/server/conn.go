@@ -240,12 +240,6 @@ func (c *conn) waitForRequest(first bool) waitResult {
 	if c.br.Buffered() > 0 {
 		return waitReady // pipelined: the next request is already here
 	}
-	wait := c.s.KeepAlive
-	if first || wait <= 0 {
-		wait = c.s.timeout()
-	}
-	now := time.Now()
-	deadline := now.Add(wait)
 	// Idle, at MaxConns, means "may be closed to make room". A connection
 	// that has just opened is about to send its first request: it is idle
 	// only once it has waited idleGrace for it (else, counted as room for a
@@ -253,25 +247,36 @@ func (c *conn) waitForRequest(first bool) waitResult {
 	if !first {
 		c.s.setIdle(c, true)
 	}
+	res := c.waitFirstByte(first)
+	if res != waitIdle {
+		c.s.setIdle(c, false) // a waitIdle stays idle until it wakes
+	}
+	return res
+}
+
+// waitFirstByte is waitForRequest's wait.
+func (c *conn) waitFirstByte(first bool) waitResult {
+	wait := c.s.KeepAlive
+	if first || wait <= 0 {
+		wait = c.s.timeout()
+	}
+	now := time.Now()
+	deadline := now.Add(wait)
 	raw, canWait := c.rawConn()
 	// Each deadline set here could undo an eviction's (makeRoom sets the
 	// deadline to now from another goroutine), so evicted is checked after.
 	if !canWait || wait <= idleGrace {
 		_ = c.nc.SetReadDeadline(deadline)
 		_, err := c.br.Peek(1)
-		c.s.setIdle(c, false)
 		return readyIf(err == nil && !c.evicted.Load())
 	}
 	_ = c.nc.SetReadDeadline(now.Add(idleGrace))
 	if c.evicted.Load() {
-		c.s.setIdle(c, false)
 		return waitClosed
 	}
 	if _, err := c.br.Peek(1); err == nil {
-		c.s.setIdle(c, false)
 		return waitReady
 	} else if !errors.Is(err, os.ErrDeadlineExceeded) || c.evicted.Load() {
-		c.s.setIdle(c, false)
 		return waitClosed
 	}
 	if first {
