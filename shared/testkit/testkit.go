@@ -166,6 +166,18 @@ var (
 	buildDir string
 )
 
+// Testdata returns the absolute path of the testdata folder of the package
+// under test (go test runs a package's tests in its folder), for a binary
+// that runs elsewhere (--chdir) to find its files.
+func Testdata(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	return dir
+}
+
 // Binary builds a stage's command once per test process and returns its path;
 // with TESTKIT_RACE=1 in the environment, with the race detector.
 // pkg is the command's directory relative to the repository root, for example

@@ -45,16 +45,6 @@ func children() []string {
 	return kids
 }
 
-// testdata returns the absolute path of the testdata folder.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // load loads spec from testdata with the first python3, closing it at the end
 // of the test. opts may override the defaults.
 func load(t testing.TB, spec string, opts Options) *App {
@@ -63,7 +53,7 @@ func load(t testing.TB, spec string, opts Options) *App {
 		opts.Python = testkit.RealPython(t)
 	}
 	if opts.Chdir == "" {
-		opts.Chdir = testdata(t)
+		opts.Chdir = testkit.Testdata(t)
 	}
 	app, err := Load(spec, opts)
 	if err != nil {

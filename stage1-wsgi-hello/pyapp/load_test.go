@@ -33,7 +33,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			_, err := Load(tt.spec, Options{Python: testkit.RealPython(t), Chdir: testdata(t)})
+			_, err := Load(tt.spec, Options{Python: testkit.RealPython(t), Chdir: testkit.Testdata(t)})
 			var loadErr *LoadError
 			if !errors.Is(err, tt.kind) || !errors.As(err, &loadErr) {
 				t.Fatalf("error %v, want a *LoadError that is %v", err, tt.kind)
@@ -49,7 +49,7 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 	t.Run("import error names the interpreter", func(t *testing.T) {
-		_, err := Load("nosuch", Options{Python: testkit.RealPython(t), Chdir: testdata(t)})
+		_, err := Load("nosuch", Options{Python: testkit.RealPython(t), Chdir: testkit.Testdata(t)})
 		if first, _, _ := strings.Cut(err.Error(), "\n"); !strings.Contains(first, testkit.RealPython(t)) {
 			t.Errorf("first line %q does not name %s", first, testkit.RealPython(t))
 		}

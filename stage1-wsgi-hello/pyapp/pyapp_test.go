@@ -478,7 +478,7 @@ func TestOptions(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body()), &got); err != nil {
 		t.Fatalf("%v: %q %v", err, r.body(), r.err)
 	}
-	if got.Cwd != testdata(t) || got.Env != "set" || got.Path[0] != extra || got.Path[1] != testdata(t) {
+	if got.Cwd != testkit.Testdata(t) || got.Env != "set" || got.Path[0] != extra || got.Path[1] != testkit.Testdata(t) {
 		t.Errorf("runner sees %+v", got)
 	}
 }
@@ -509,7 +509,7 @@ func TestInterpreter(t *testing.T) {
 }
 
 func TestCloseLeavesNoProcess(t *testing.T) {
-	app, err := Load("apps:router", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Threads: 3})
+	app, err := Load("apps:router", Options{Python: testkit.RealPython(t), Chdir: testkit.Testdata(t), Threads: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestLoadContextCancelled(t *testing.T) {
 	defer cancel()
 	loaded := make(chan error, 1)
 	go func() {
-		app, err := LoadContext(ctx, "slowload:app", Options{Python: testkit.RealPython(t), Chdir: testdata(t), Env: []string{"SLOWLOAD_MARK=" + mark}})
+		app, err := LoadContext(ctx, "slowload:app", Options{Python: testkit.RealPython(t), Chdir: testkit.Testdata(t), Env: []string{"SLOWLOAD_MARK=" + mark}})
 		if app != nil {
 			app.Close()
 		}

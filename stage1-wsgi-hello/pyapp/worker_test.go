@@ -26,7 +26,7 @@ func startTestWorker(t testing.TB, spec string, opts Options) *Worker {
 		opts.Python = testkit.RealPython(t)
 	}
 	if opts.Chdir == "" {
-		opts.Chdir = testdata(t)
+		opts.Chdir = testkit.Testdata(t)
 	}
 	w, err := StartWorker(context.Background(), spec, opts)
 	if err != nil {
@@ -376,7 +376,7 @@ func TestRunnerIgnoresTheMastersSignals(t *testing.T) {
 // wsgi.ErrAppLoad.
 func TestStartErrors(t *testing.T) {
 	t.Parallel()
-	_, err := StartWorker(context.Background(), "apps:router", Options{Python: "/nonexistent/python3", Chdir: testdata(t)})
+	_, err := StartWorker(context.Background(), "apps:router", Options{Python: "/nonexistent/python3", Chdir: testkit.Testdata(t)})
 	if !errors.Is(err, ErrBoot) {
 		t.Errorf("no interpreter: %v, want ErrBoot", err)
 	}

@@ -33,16 +33,6 @@ func binary(t testing.TB) string {
 	return testkit.Binary(t, "stage4-multi-worker/cmd/stage4")
 }
 
-// testdata is the absolute path of this package's testdata folder.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // master is a running stage4 and what the tests know of it.
 type master struct {
 	*testkit.Proc
@@ -56,7 +46,7 @@ type master struct {
 func startMaster(t testing.TB, env []string, args ...string) *master {
 	t.Helper()
 	python := testkit.RealPython(t)
-	all := append([]string{"-b", "127.0.0.1:0", "--python", python, "--chdir", testdata(t)}, args...)
+	all := append([]string{"-b", "127.0.0.1:0", "--python", python, "--chdir", testkit.Testdata(t)}, args...)
 	p := testkit.Start(t, testkit.StartOptions{Env: append([]string{"PYTHONDONTWRITEBYTECODE=1"}, env...)}, binary(t), all...)
 	addr := p.WaitListening(startTimeout)
 	return &master{Proc: p, t: t, url: "http://" + addr}

@@ -156,7 +156,7 @@ func TestReloadKeepsTheBinds(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeApp(t, dir, "gunicorn.conf.py", "workers = 1\nbind = '127.0.0.1:0'\n")
-	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "--python", testkit.RealPython(t), "--chdir", testdata(t), "apps:app")
+	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "--python", testkit.RealPython(t), "--chdir", testkit.Testdata(t), "apps:app")
 	m := &master{Proc: p, t: t, url: "http://" + p.WaitListening(startTimeout)}
 	old := m.waitWorkers(1, nil)
 	writeApp(t, dir, "gunicorn.conf.py", "workers = 2\nbind = '127.0.0.1:1'\n")

@@ -71,7 +71,7 @@ func TestTitleKeepsTheVirtualenv(t *testing.T) {
 		testkit.Missing(t, fmt.Sprintf("python3 -m venv (%v: %s)", err, out), "python3-venv")
 	}
 	python := filepath.Join(venv, "bin", "python")
-	p := testkit.Start(t, testkit.StartOptions{}, binary(t), "-b", "127.0.0.1:0", "--python", python, "--chdir", testdata(t), "apps:app")
+	p := testkit.Start(t, testkit.StartOptions{}, binary(t), "-b", "127.0.0.1:0", "--python", python, "--chdir", testkit.Testdata(t), "apps:app")
 	m := &master{Proc: p, t: t, url: "http://" + p.WaitListening(startTimeout)}
 	r := m.mustGet("/interpreter")
 	if r.Executable != python || r.Prefix != venv {
@@ -286,7 +286,7 @@ func TestBootErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := testkit.Start(t, testkit.StartOptions{}, binary(t), append([]string{"-b", "127.0.0.1:0", "--chdir", testdata(t)}, tc.args...)...)
+			p := testkit.Start(t, testkit.StartOptions{}, binary(t), append([]string{"-b", "127.0.0.1:0", "--chdir", testkit.Testdata(t)}, tc.args...)...)
 			if code := p.Wait(waitTimeout); code != tc.code {
 				t.Errorf("exit %d, want %d:\n%s", code, tc.code, p.Stderr.String())
 			}

@@ -64,7 +64,7 @@ func TestUnixSocketEnvironLikeGunicorn(t *testing.T) {
 	dir := t.TempDir()
 	ours, theirs := filepath.Join(dir, "ours.sock"), filepath.Join(dir, "theirs.sock")
 	s := startServer(t, startOptions{}, "-b", "unix:"+ours, "apps:app")
-	g := testkit.Start(t, testkit.StartOptions{Dir: testdata(t)}, gunicorn, "-b", "unix:"+theirs, "apps:app")
+	g := testkit.Start(t, testkit.StartOptions{Dir: testkit.Testdata(t)}, gunicorn, "-b", "unix:"+theirs, "apps:app")
 	g.WaitLog("Booting worker", startTimeout)
 
 	requests := []struct {
@@ -167,7 +167,7 @@ func TestSystemdActivation(t *testing.T) {
 		p := testkit.Start(t, testkit.StartOptions{
 			Env:        []string{"LISTEN_FDS=1", "LISTEN_FDNAMES=a:b"},
 			ExtraFiles: []*os.File{tcp},
-		}, "/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary(t), "--chdir", testdata(t), "apps:app")
+		}, "/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary(t), "--chdir", testkit.Testdata(t), "apps:app")
 		if code := p.Wait(waitTimeout); code != 1 {
 			t.Errorf("exit %d, want 1", code)
 		}

@@ -84,7 +84,7 @@ func TestStartErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			args := append(append([]string{"--chdir", testdata(t), "-b", "127.0.0.1:0"}, tc.args...), "apps:app")
+			args := append(append([]string{"--chdir", testkit.Testdata(t), "-b", "127.0.0.1:0"}, tc.args...), "apps:app")
 			name := bin
 			if tc.asUser {
 				setpriv := testkit.RequireTool(t, "setpriv", "util-linux")

@@ -35,16 +35,6 @@ func binary(t testing.TB) string {
 	return testkit.Binary(t, "stage5-bind-unix-sockets/cmd/stage5")
 }
 
-// testdata is the absolute path of this package's testdata folder.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // systemPython is Debian's interpreter: a user the server drops to can run
 // it (a version manager's python under /root it could not), and it has
 // Django when python3-django is installed.
@@ -90,7 +80,7 @@ type server struct {
 // this package's test apps, and waits until it listens.
 func startServer(t testing.TB, o startOptions, args ...string) *server {
 	t.Helper()
-	all := append([]string{"--python", systemPython(t), "--chdir", testdata(t)}, args...)
+	all := append([]string{"--python", systemPython(t), "--chdir", testkit.Testdata(t)}, args...)
 	bin := binary(t)
 	if o.listenPID {
 		all = append([]string{"-c", `LISTEN_PID=$$ exec "$0" "$@"`, bin}, all...)

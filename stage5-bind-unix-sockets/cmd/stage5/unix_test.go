@@ -80,7 +80,7 @@ func TestLiveSocketRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	p := testkit.Start(t, testkit.StartOptions{}, binary(t), "--chdir", testdata(t), "-b", "unix:"+sock, "apps:app")
+	p := testkit.Start(t, testkit.StartOptions{}, binary(t), "--chdir", testkit.Testdata(t), "-b", "unix:"+sock, "apps:app")
 	if code := p.Wait(waitTimeout); code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}

@@ -104,7 +104,7 @@ func TestSupervisor(t *testing.T) {
 	sock := filepath.Join(dir, "app.sock")
 	program := deployFile(t, "supervisor/gunicorn-go.conf")
 	for _, r := range []struct{ old, new string }{
-		{"/usr/local/bin/gunicorn-go", binary(t) + " --python " + testkit.RealPython(t) + " --chdir " + testdata(t)},
+		{"/usr/local/bin/gunicorn-go", binary(t) + " --python " + testkit.RealPython(t) + " --chdir " + testkit.Testdata(t)},
 		{"unix:/run/gunicorn-go/gunicorn-go.sock", "unix:" + sock},
 		{"project.wsgi:application", "apps:app"},
 		{"directory=/srv/myproject", "directory=" + dir},

@@ -37,16 +37,6 @@ func binary(t testing.TB) string {
 	return testkit.Binary(t, "stage6-supervision/cmd/gunicorn-go")
 }
 
-// testdata is the absolute path of this package's testdata folder.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // copyBinary puts a copy of the binary in dir, for a test that replaces
 // the binary on disk as a deploy does.
 func copyBinary(t testing.TB, dir string) string {

@@ -25,8 +25,8 @@ func TestNginxSite(t *testing.T) {
 		}
 	}
 	sock := filepath.Join(dir, "app.sock")
-	here := startServer(t, startOptions{}, "-b", "unix:"+sock, "--chdir", testdata(t), "apps:app")
-	other := startServer(t, startOptions{}, "-b", "127.0.0.1:0", "--chdir", testdata(t), "apps:app")
+	here := startServer(t, startOptions{}, "-b", "unix:"+sock, "--chdir", testkit.Testdata(t), "apps:app")
+	other := startServer(t, startOptions{}, "-b", "127.0.0.1:0", "--chdir", testkit.Testdata(t), "apps:app")
 	if err := os.MkdirAll(filepath.Join(dir, "static"), 0o755); err != nil {
 		t.Fatal(err)
 	}

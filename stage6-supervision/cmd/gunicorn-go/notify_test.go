@@ -1,6 +1,7 @@
 package main
 
 import (
+	"gunicorn-go/shared/testkit"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -62,7 +63,7 @@ func nextMessage(t *testing.T, msgs <-chan string, want string) string {
 func TestNotify(t *testing.T) {
 	t.Parallel()
 	sock, msgs := notifySocket(t, false)
-	s := startServer(t, startOptions{env: []string{"NOTIFY_SOCKET=" + sock}}, "-w", "2", "-b", "127.0.0.1:0", "--chdir", testdata(t), "apps:app")
+	s := startServer(t, startOptions{env: []string{"NOTIFY_SOCKET=" + sock}}, "-w", "2", "-b", "127.0.0.1:0", "--chdir", testkit.Testdata(t), "apps:app")
 	at := regexp.QuoteMeta(s.url)
 	nextMessage(t, msgs, `READY=1\nSTATUS=Serving apps:app with 2 worker\(s\) at `+at)
 	if a := s.mustGet("/"); len(a.Leaked) > 0 {

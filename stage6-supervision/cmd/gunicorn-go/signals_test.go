@@ -52,7 +52,7 @@ func TestReopenLogs(t *testing.T) {
 	dir := t.TempDir()
 	errLog, accessLog := filepath.Join(dir, "error.log"), filepath.Join(dir, "access.log")
 	p := testkit.Start(t, testkit.StartOptions{Dir: dir}, binary(t), "--python", testkit.RealPython(t), "-b", "127.0.0.1:0",
-		"--error-logfile", errLog, "--access-logfile", accessLog, "--chdir", testdata(t), "apps:app")
+		"--error-logfile", errLog, "--access-logfile", accessLog, "--chdir", testkit.Testdata(t), "apps:app")
 	var addr string
 	testkit.WaitFor(t, "the server to listen", startTimeout, func() bool {
 		b, _ := os.ReadFile(errLog)
@@ -117,7 +117,7 @@ func TestDaemon(t *testing.T) {
 	pidPath := filepath.Join(dir, "app.pid")
 	errLog := filepath.Join(dir, "error.log")
 	out, code := testkit.Run(t, waitTimeout, dir, binary(t), "-D", "--python", testkit.RealPython(t), "-b", "127.0.0.1:0",
-		"--pid", pidPath, "--error-logfile", errLog, "--chdir", testdata(t), "apps:app")
+		"--pid", pidPath, "--error-logfile", errLog, "--chdir", testkit.Testdata(t), "apps:app")
 	pid := readPid(pidPath)
 	if pid > 0 {
 		killLater(t, pid)
@@ -138,7 +138,7 @@ func TestDaemon(t *testing.T) {
 	stopPid(t, pid)
 
 	out, code = testkit.Run(t, waitTimeout, dir, binary(t), "-D", "--python", testkit.RealPython(t), "-b", "127.0.0.1:0",
-		"--error-logfile", errLog, "--chdir", testdata(t), "apps:nope")
+		"--error-logfile", errLog, "--chdir", testkit.Testdata(t), "apps:nope")
 	if code != 4 || !strings.Contains(out, "exited before it was ready: exit status 4; its error log says why") {
 		t.Errorf("gunicorn-go -D with an app that does not load: exit %d, output:\n%s", code, out)
 	}

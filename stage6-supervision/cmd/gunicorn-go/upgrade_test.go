@@ -130,7 +130,7 @@ func TestUpgradeManualAndIgnored(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pidPath := filepath.Join(dir, "app.pid")
-	old := startServer(t, startOptions{dir: dir}, "-b", "127.0.0.1:0", "--threads", "2", "--keep-alive", "60", "--pid", pidPath, "--chdir", testdata(t), "apps:app")
+	old := startServer(t, startOptions{dir: dir}, "-b", "127.0.0.1:0", "--threads", "2", "--keep-alive", "60", "--pid", pidPath, "--chdir", testkit.Testdata(t), "apps:app")
 	// An idle keep-alive connection keeps the old master draining (for
 	// up to keep-alive) after its last request: QUIT finds it there.
 	idle, err := net.Dial("tcp", strings.TrimPrefix(old.url, "http://"))
