@@ -258,10 +258,7 @@ func TestGoAppsRunConcurrently(t *testing.T) {
 func TestAbortedUploadLeavesNoFile(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
-	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
-		_, err := start("204 No Content", nil, nil)
-		return wsgi.Chunks(), err
-	}), func(s *Server) {
+	s := startServer(t, noContent, func(s *Server) {
 		s.SpoolThreshold = 8
 		s.TempDir = tmp
 	})
@@ -369,10 +366,7 @@ func TestLimitRequestBody(t *testing.T) {
 func TestSpoolDiskIsShared(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
-	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
-		_, err := start("204 No Content", nil, nil)
-		return wsgi.Chunks(), err
-	}), func(s *Server) {
+	s := startServer(t, noContent, func(s *Server) {
 		s.SpoolThreshold = 8
 		s.SpoolDisk = 1000
 		s.TempDir = tmp
@@ -443,10 +437,7 @@ func TestBodyMemoryChargedAsItArrives(t *testing.T) {
 func TestSpoolFullIsTemporary(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
-	s := startServer(t, wsgi.AppFunc(func(env *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
-		_, err := start("204 No Content", nil, nil)
-		return wsgi.Chunks(), err
-	}), func(s *Server) {
+	s := startServer(t, noContent, func(s *Server) {
 		s.SpoolThreshold = 8
 		s.BodyMemory = 8
 		s.SpoolDisk = 1000
@@ -477,3 +468,9 @@ func TestSpoolFullIsTemporary(t *testing.T) {
 		t.Errorf("once the budget is free, response:\n%.300s", out)
 	}
 }
+
+// noContent answers every request 204, without reading its body.
+var noContent = wsgi.AppFunc(func(_ *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
+	_, err := start("204 No Content", nil, nil)
+	return wsgi.Chunks(), err
+})
