@@ -5,12 +5,7 @@ import "strings"
 // suggest returns the known flag closest to an unknown one, or "" when none
 // is close enough to be a typo: --bnid suggests --bind.
 func suggest(unknown string, known []string) string {
-	best, bestDist := "", 1<<30
-	for _, k := range known {
-		if d := editDistance(unknown, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
+	best, bestDist := closest(unknown, known)
 	name := strings.TrimLeft(unknown, "-")
 	if bestDist <= 2 || bestDist <= len(name)/4 {
 		return best
@@ -35,13 +30,21 @@ func nearSetting(name string) string {
 	if len(name) < 4 || strings.ToLower(name) != name || strings.HasPrefix(name, "_") {
 		return ""
 	}
-	best, bestDist := "", 3
-	for _, k := range settingNames {
-		if d := editDistance(name, k); d < bestDist {
-			best, bestDist = k, d
+	if best, d := closest(name, settingNames); d <= 2 {
+		return best
+	}
+	return ""
+}
+
+// closest returns the first of known nearest to s, and its edit distance.
+func closest(s string, known []string) (best string, dist int) {
+	dist = 1 << 30
+	for _, k := range known {
+		if d := editDistance(s, k); d < dist {
+			best, dist = k, d
 		}
 	}
-	return best
+	return best, dist
 }
 
 // editDistance counts the insertions, deletions, substitutions and swaps of
