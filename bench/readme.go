@@ -55,17 +55,23 @@ func quoteInReadme(path, results string) error {
 	if err != nil {
 		return err
 	}
-	before, rest, ok1 := strings.Cut(string(data), readmeBegin+"\n")
-	_, after, ok2 := strings.Cut(rest, readmeEnd)
-	if !ok1 || !ok2 {
+	before, _, after, ok := splitReadme(string(data))
+	if !ok {
 		return fmt.Errorf("%s: no %q … %q block", path, readmeBegin, readmeEnd)
 	}
-	return os.WriteFile(path, []byte(before+readmeBegin+"\n"+table+readmeEnd+after), 0o644)
+	return os.WriteFile(path, []byte(before+table+after), 0o644)
 }
 
 // quotedInReadme returns the block between the README's markers.
 func quotedInReadme(readme string) (string, bool) {
-	_, rest, ok1 := strings.Cut(readme, readmeBegin+"\n")
-	block, _, ok2 := strings.Cut(rest, readmeEnd)
-	return block, ok1 && ok2
+	_, block, _, ok := splitReadme(readme)
+	return block, ok
+}
+
+// splitReadme cuts the README around the quoted block: before ends with the
+// begin marker's line, after starts with the end marker.
+func splitReadme(readme string) (before, block, after string, ok bool) {
+	head, rest, ok1 := strings.Cut(readme, readmeBegin+"\n")
+	block, tail, ok2 := strings.Cut(rest, readmeEnd)
+	return head + readmeBegin + "\n", block, readmeEnd + tail, ok1 && ok2
 }
