@@ -20,7 +20,6 @@ func (c *conn) learnAddrs() {
 	local := c.nc.LocalAddr()
 	unix := local != nil && local.Network() == "unix"
 	c.trustedProxy = c.s.proxies().trusts(c.remoteAddr, unix)
-	c.keys = make(map[string]string, 16)
 }
 
 func splitAddr(a net.Addr) (host, port string) {

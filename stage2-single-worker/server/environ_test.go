@@ -40,6 +40,7 @@ func environConn(t testing.TB, peer string, configure func(*Server)) *conn {
 	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}
 	c := &conn{s: s, nc: addrConn{local: local, remote: remote}}
 	c.learnAddrs()
+	c.takeServing()
 	return c
 }
 
@@ -239,6 +240,7 @@ func TestUnixSocketEnviron(t *testing.T) {
 				remote: &net.UnixAddr{Name: "@", Net: "unix"}, // what Go says of an unnamed peer
 			}}
 			c.learnAddrs()
+			c.takeServing()
 			vars := c.environFor(t, tc.raw)
 			if remote, ok := vars["REMOTE_ADDR"]; !ok || remote != "" {
 				t.Errorf("REMOTE_ADDR=%q (set: %v), want \"\"", remote, ok)

@@ -346,7 +346,7 @@ func (s *Server) newConn(nc net.Conn, tlsConfig *tls.Config) *conn {
 	if tlsConfig != nil {
 		c.nc, c.tls = tls.Server(nc, tlsConfig), true
 	}
-	c.takeBuffers()
+	c.takeServing()
 	s.conns[c] = struct{}{}
 	s.connsDone.Add(1)
 	return c
