@@ -149,7 +149,16 @@ func TestRatio(t *testing.T) {
 	zero := row("zero", "zero", 0)
 	orphan := row("orphan", "orphan", 100)
 	orphan.Base = "nobody"
-	rows := []Row{sync, gthread, failed, goRow, kept, zero, orphan}
+	// Three rounds each: the base's run at 10,000, 5,000 and 20,000 req/s,
+	// and the rows' in the same rounds. The medians' ratio would be
+	// 9,000/10,000 for pairedKept, but its rounds kept 90%, 60% and 80%.
+	paired := row("go2", "go2", 10000)
+	paired.Rounds = []float64{10000, 5000, 20000}
+	pairedKept := row("go2 + idle", "go2 + idle", 9000)
+	pairedKept.Base, pairedKept.Rounds = "go2", []float64{9000, 3000, 16000}
+	unpaired := row("go2 + slow", "go2 + slow", 7000)
+	unpaired.Base, unpaired.Rounds = "go2", []float64{7000}
+	rows := []Row{sync, gthread, failed, goRow, kept, zero, orphan, paired, pairedKept, unpaired}
 
 	vsGunicorn := Ref{Label: "× best gunicorn", Group: "gunicorn"}
 	own := Ref{Label: "kept"}
@@ -166,6 +175,8 @@ func TestRatio(t *testing.T) {
 		{"below the best", vsGunicorn, sync, metricRPS, 0.8, true},
 		{"lower is better for latency: the best is the lowest", vsGunicorn, goRow, metricP99, 2.5, true},
 		{"own base", own, kept, metricRPS, 0.9, true},
+		{"own base, round by round: the median of the rounds' ratios", own, pairedKept, metricRPS, 0.8, true},
+		{"own base, rounds that do not pair: the medians' ratio", own, unpaired, metricRPS, 0.7, true},
 		{"no base of its own", own, goRow, metricRPS, 0, false},
 		{"base row missing", own, orphan, metricRPS, 0, false},
 		{"a failed row has no ratio", vsGunicorn, failed, metricRPS, 0, false},

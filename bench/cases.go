@@ -229,7 +229,8 @@ func Cases(o Options) []Case {
 				"workers × worker_connections holds them all: gunicorn's default of 1000 would close idle ones "+
 				"to make room for wrk's). The RSS columns are taken "+
 				"at the end of the run with the connections still open: the master's RSS is what "+
-				"holding them costs. \"kept\" divides the throughput by that of the same server without them.",
+				"holding them costs. \"kept\" divides the throughput by that of the same server without them, "+
+				"run just before it: the median of the rounds' ratios.",
 				o.Idle, idleKeepAlive),
 			Entries: []Entry{
 				{Name: "gunicorn-go", Server: gunicornGo(helloApp, "-w", w, "--threads", t, "--keep-alive", idleKeepAlive, "--worker-connections", idleConns)},
@@ -246,7 +247,8 @@ func Cases(o Options) []Case {
 			ID: "6", Title: fmt.Sprintf("%d slow clients", o.Slow), Path: "/", Metric: metricRPS,
 			About: fmt.Sprintf("%d clients send the head of a request a byte a second (slowloris) while wrk "+
 				"runs; a client whose connection the server closes dials again. \"kept\" divides the "+
-				"throughput by that of the same server without them. gunicorn's sync worker is "+
+				"throughput by that of the same server without them, run just before it: the median "+
+				"of the rounds' ratios. gunicorn's sync worker is "+
 				"expected to collapse: a worker is busy until its client has sent its headers.", o.Slow),
 			Entries: []Entry{
 				{Name: "gunicorn-go", Server: gunicornGo(helloApp, "-w", w, "--threads", t)},

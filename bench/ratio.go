@@ -1,5 +1,7 @@
 package main
 
+import "slices"
+
 // The ratio logic: what each row's figure is divided by.
 
 // bestOf returns the best measured row of group by m, and whether there is
@@ -18,6 +20,10 @@ func bestOf(rows []Row, group string, m metric) (Row, bool) {
 // Ratio divides r's figure by its reference's in column ref: the best row of
 // ref.Group, or with no Group r's own Base row. It reports false when r or
 // the reference has no measurement, or the reference's figure is zero.
+//
+// Against its own Base (how much a side load lets a server keep), the ratio
+// is that of each round, the two rows run one after the other, and the
+// median of those (see pairedRatio).
 //
 // For requests/s above 1 is faster than the reference; for latency and
 // start-up, below 1 is better.
@@ -40,7 +46,35 @@ func Ratio(rows []Row, ref Ref, r Row, m metric) (float64, bool) {
 	if !found || m.value(base) <= 0 {
 		return 0, false
 	}
+	if ref.Group == "" {
+		if v, ok := pairedRatio(r.Rounds, base.Rounds); ok {
+			return v, true
+		}
+	}
 	return m.value(r) / m.value(base), true
+}
+
+// pairedRatio is the median of rounds[i] / base[i], of two middle ones
+// the lower; false unless both hold the same rounds, none of them zero.
+//
+// Why pairs: this machine's speed drifts by more than the effect measured
+// (10,000 idle connections, 500 slow clients: a few percent). A row and its
+// base run back to back in each round, in the same minute, so each round's
+// ratio holds even when the next round runs at two thirds the speed; the
+// ratio of the two median rounds, taken from different minutes, does not.
+func pairedRatio(rounds, base []float64) (float64, bool) {
+	if len(rounds) == 0 || len(rounds) != len(base) {
+		return 0, false
+	}
+	ratios := make([]float64, len(rounds))
+	for i := range rounds {
+		if base[i] <= 0 {
+			return 0, false
+		}
+		ratios[i] = rounds[i] / base[i]
+	}
+	slices.Sort(ratios)
+	return ratios[(len(ratios)-1)/2], true
 }
 
 // groupSize counts the rows of group.
