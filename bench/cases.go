@@ -122,12 +122,42 @@ type Options struct {
 	StartupWorkers int   // case 8's workers
 	SlowEvery      int   // case 7: one request in SlowEvery is slow
 	SlowMS         int   // case 7: how long a slow request sleeps in the app
+	// MixedLoad is case 7's load, as a share of what the threads can hold:
+	// requests fall due at MixedRate a second (an open loop). 0 sends each
+	// request once the last on its connection is answered (a closed loop).
+	MixedLoad float64
+}
+
+// mixedLoadText says how case 7's requests are sent.
+func mixedLoadText(o Options) string {
+	rate := o.MixedRate()
+	if rate == 0 {
+		return "Each connection sends its next request when the last is answered (a closed loop)."
+	}
+	return fmt.Sprintf("Requests fall due at %.0f a second, evenly, whatever the server does (an open loop), "+
+		"each sent on the next free connection and timed from when it fell due: %.0f%% of the %d × %d threads' "+
+		"capacity, which the slow requests alone would fill at %.0f a second.",
+		rate, 100*o.MixedLoad, o.Workers, o.PeerThreads, rate/o.MixedLoad)
+}
+
+// MixedRate is case 7's requests a second: MixedLoad of the rate at which
+// the slow requests alone would keep every thread asleep (Workers ×
+// PeerThreads threads, a slow request taking SlowMS in every SlowEvery).
+// At the default, half: 1,600 a second, a server working at half its
+// capacity, where its p99 says how it dispatches rather than how long its
+// queue is (a saturated server's latency is its queue's, whoever it is).
+func (o Options) MixedRate() float64 {
+	if o.MixedLoad <= 0 || o.SlowEvery <= 0 || o.SlowMS <= 0 {
+		return 0
+	}
+	threads := float64(max(o.Workers, 1) * max(o.PeerThreads, 1))
+	return o.MixedLoad * threads * float64(o.SlowEvery) * 1000 / float64(o.SlowMS)
 }
 
 // DefaultOptions are the issue's: 2 workers on this 2-core machine.
 var DefaultOptions = Options{
 	Workers: 2, Threads: []int{1, 2, 4}, PeerThreads: 4,
-	Idle: 10000, Slow: 500, StartupWorkers: 4, SlowEvery: 20, SlowMS: 50,
+	Idle: 10000, Slow: 500, StartupWorkers: 4, SlowEvery: 20, SlowMS: 50, MixedLoad: 0.5,
 }
 
 // idleKeepAlive is case 5's --keep-alive, in seconds: longer than any run,
@@ -263,10 +293,10 @@ func Cases(o Options) []Case {
 			ID: "7", Title: "Mixed load", Kind: kindMixed, Path: "/", Metric: metricP99,
 			About: fmt.Sprintf("One request in %d goes to bench/apps/benchapp.py's %s, which sleeps %d ms in the app; "+
 				"the rest get its fast page. wrk cannot time the two kinds apart, so the harness's own "+
-				"Go load generator drives this case (the same connections, closed loop, keep-alive). "+
+				"Go load generator drives this case, over the same number of keep-alive connections. %s "+
 				"p50 and p99 are the fast requests' only: whether they wait behind the slow ones. "+
 				"Lower is better, so the ratio column is the other way round from the other cases'.",
-				o.SlowEvery, slowPath, o.SlowMS),
+				o.SlowEvery, slowPath, o.SlowMS, mixedLoadText(o)),
 			Entries: []Entry{gthread(benchApp), goThreads(benchApp)},
 			Refs:    []Ref{vsGthread},
 			Goals:   []Goal{{What: "Mixed load: gunicorn-go's fast p99 vs gunicorn gthread's", Group: "gunicorn-go", Ref: 0, AtMost: 1.0 / 3}},

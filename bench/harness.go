@@ -246,7 +246,7 @@ func measure(cfg Config, c Case, e Entry, addr string, p *proc.Proc) (res Result
 	switch c.Kind {
 	case kindMixed:
 		slowPath := fmt.Sprintf("/slow?ms=%d", cfg.Options.SlowMS)
-		m := RunMixed(addr, cfg.Load, cfg.Options.SlowEvery, c.Path, slowPath)
+		m := RunMixed(addr, cfg.Load, cfg.Options.MixedRate(), cfg.Options.SlowEvery, c.Path, slowPath)
 		res = m.Result
 		notes = append(notes, fmt.Sprintf("slow: %d requests, p99 %v", m.Slow, latency(m.SlowP99)))
 	default:

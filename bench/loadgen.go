@@ -130,14 +130,21 @@ type Mixed struct {
 	SlowP99 time.Duration
 }
 
-// RunMixed drives addr for load.Duration from load.Conns connections, each
-// sending a request as soon as its last one is answered (a closed loop, as
-// wrk does). Every slowEvery-th request, counted across all connections,
-// goes to slowPath, the others to fastPath; the two kinds are timed apart,
-// so the fast requests' p99 shows whether they waited behind slow ones.
-// slowEvery 0 sends none to slowPath. load.Threads is ignored: the Go
-// runtime spreads the connections over the cores.
-func RunMixed(addr string, load Load, slowEvery int, fastPath, slowPath string) Mixed {
+// RunMixed drives addr for load.Duration from load.Conns keep-alive
+// connections. Every slowEvery-th request goes to slowPath, the others to
+// fastPath; the two kinds are timed apart, so the fast requests' p99 shows
+// whether they waited behind slow ones. slowEvery 0 sends none to slowPath.
+// load.Threads is ignored: the Go runtime spreads the connections over the
+// cores.
+//
+// With rate 0 each connection sends a request as soon as its last one is
+// answered (a closed loop, as wrk does). With a rate, requests fall due at
+// that many a second whatever the server does (an open loop: the visitors
+// of a site do not wait for each other), each on the next free connection,
+// and a request is timed from when it fell due, so that the wait for a free
+// connection counts: a server that falls behind is not given a breather
+// by a load that slows down with it (wrk2's "coordinated omission").
+func RunMixed(addr string, load Load, rate float64, slowEvery int, fastPath, slowPath string) Mixed {
 	type tally struct {
 		fast, slow        []time.Duration
 		socketErr, non2xx int64
@@ -155,13 +162,21 @@ func RunMixed(addr string, load Load, slowEvery int, fastPath, slowPath string) 
 			defer wg.Done()
 			c := &httpConn{addr: addr}
 			defer c.close()
-			for time.Now().Before(end) {
-				slow := slowEvery > 0 && n.Add(1)%int64(slowEvery) == 0
+			for {
+				k := n.Add(1)
+				start := time.Now()
+				if rate > 0 {
+					start = begin.Add(time.Duration(float64(k-1) / rate * float64(time.Second)))
+					time.Sleep(time.Until(start))
+				}
+				if !start.Before(end) || time.Now().After(end) {
+					return // a request due in time but not sent by the end is not sent: the run lasts its duration
+				}
+				slow := slowEvery > 0 && k%int64(slowEvery) == 0
 				path := fastPath
 				if slow {
 					path = slowPath
 				}
-				start := time.Now()
 				status, err := c.get(path)
 				took := time.Since(start)
 				switch {
@@ -333,10 +348,11 @@ func startSlow(addr string, n int, pause time.Duration) *slowClients {
 }
 
 // beatsPerPause is how many times per pause some slow clients send a byte,
-// each client on one beat of them. A client sleeping on a timer of its own
-// woke the harness's process 500 times a second, which cost it 7% of a
-// core beside wrk on this 2-core machine (34 ticks in 5 s), and that CPU
-// was counted as throughput the server lost; on 20 beats it costs under 1%.
+// each client on one beat of them. Clients sleeping on timers of their own
+// woke the process 500 times a second, which cost 7% of a core beside wrk
+// on this 2-core machine (34 ticks in 5 s, the server spending under 10 ms
+// on them), and that CPU was counted as throughput the server lost; on
+// beats it costs 1%.
 // The server still gets 500 one-byte segments a second, 25 at a time, as
 // slowloris tools send them (a burst to every socket, then a sleep).
 const beatsPerPause = 20

@@ -85,7 +85,7 @@ func TestRunMixed(t *testing.T) {
 		w.Header().Set("Content-Length", "2")
 		io.WriteString(w, "hi")
 	}))
-	m := RunMixed(addr, Load{Conns: 4, Duration: 300 * time.Millisecond}, 5, "/", "/slow?ms=1")
+	m := RunMixed(addr, Load{Conns: 4, Duration: 300 * time.Millisecond}, 0, 5, "/", "/slow?ms=1")
 	if m.Errors() != 0 {
 		t.Errorf("%d errors, want none", m.Errors())
 	}
@@ -100,8 +100,36 @@ func TestRunMixed(t *testing.T) {
 	if m.P50 <= 0 || m.P99 < m.P50 || m.SlowP99 <= 0 || m.ReqPerSec <= 0 {
 		t.Errorf("implausible figures %+v", m)
 	}
-	if m := RunMixed(addr, Load{Conns: 1, Duration: 50 * time.Millisecond}, 0, "/", "/slow"); m.Slow != 0 || m.Requests == 0 {
+	if m := RunMixed(addr, Load{Conns: 1, Duration: 50 * time.Millisecond}, 0, 0, "/", "/slow"); m.Slow != 0 || m.Requests == 0 {
 		t.Errorf("slowEvery 0: %d slow of %d requests, want none slow", m.Slow, m.Requests)
+	}
+}
+
+// TestRunMixedOpenLoop: with a rate, requests fall due at that rate
+// whatever the server does, and one that waits for a free connection is
+// timed from when it fell due, so that a server slower than the rate shows
+// its growing queue rather than its service time.
+func TestRunMixedOpenLoop(t *testing.T) {
+	var hits atomic.Int64
+	addr, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/slow" {
+			time.Sleep(20 * time.Millisecond)
+		}
+		w.Header().Set("Content-Length", "2")
+		io.WriteString(w, "hi")
+	}))
+	// Fast enough for the rate: about rate × duration requests, no more.
+	m := RunMixed(addr, Load{Conns: 4, Duration: 500 * time.Millisecond}, 200, 0, "/", "/slow")
+	if m.Errors() != 0 || m.Requests < 80 || m.Requests > 101 {
+		t.Errorf("rate 200/s for 0.5 s: %d requests, %d errors; want about 100 and none", m.Requests, m.Errors())
+	}
+	// Every request slow (20 ms) on one connection, due every 10 ms: each
+	// waits longer than the last, and the p99 is the queue's, far above
+	// the 20 ms that a closed loop would report.
+	m = RunMixed(addr, Load{Conns: 1, Duration: 400 * time.Millisecond}, 100, 1, "/", "/slow")
+	if m.Slow == 0 || m.SlowP99 < 100*time.Millisecond {
+		t.Errorf("a server at half the rate: %d slow requests, p99 %v; want a p99 over 100ms", m.Slow, m.SlowP99)
 	}
 }
 

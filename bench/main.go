@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.PeerThreads, "peer-threads", o.PeerThreads, "--threads of gunicorn gthread and uWSGI, and of gunicorn-go outside cases 1 and 2")
 	fs.IntVar(&o.Idle, "idle", o.Idle, "case 5's idle keep-alive connections")
 	fs.IntVar(&o.Slow, "slow", o.Slow, "case 6's slow clients")
+	fs.Float64Var(&o.MixedLoad, "mixed-load", o.MixedLoad, "case 7's load, a share of what the threads can hold, as an open loop (0: a closed loop, as wrk)")
 	fs.IntVar(&o.StartupWorkers, "startup-workers", o.StartupWorkers, "case 8's workers")
 	pause := fs.Duration("pause", time.Second, "how long a slow client waits between bytes (case 6)")
 	python := fs.String("python", "/usr/bin/python3", "the Python of gunicorn, of uWSGI's plugin, and gunicorn-go's --python (Debian's has Django)")
