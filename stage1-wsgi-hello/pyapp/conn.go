@@ -32,16 +32,32 @@ const spinReads = 50
 // a system call that takes CPU from the runner and the clients, and a
 // parked reader is woken cheaply because the master has other work. Then
 // it parks at once. (bench/README.md has the figures.)
+//
+// Nor does it spin for an app slower than a spin: after missSpins reads in
+// a row whose spin found nothing (a Django view takes a few hundred
+// microseconds; the spin, about a hundred), it parks at once, and tries a
+// spin again only every retrySpin reads, in case the app got faster. Those
+// wasted spins had cost the master 100 µs of CPU per Django request, which
+// the runners on the same 2 cores needed.
 type spinReader struct {
 	spinning func() bool // nil: always
 	rc       syscall.RawConn
 	poll     func(fd uintptr) bool // s.pollFD, bound once
 
-	p     []byte // the current Read's buffer
-	n     int    // what the last read(2) returned
-	err   error
-	spins int
+	p      []byte // the current Read's buffer
+	n      int    // what the last read(2) returned
+	err    error
+	spins  int
+	parked bool // the current Read's spin found nothing
+	misses int  // reads in a row whose spin found nothing
+	reads  int  // reads since the last spin was tried
 }
+
+// missSpins and retrySpin: see spinReader.
+const (
+	missSpins = 4
+	retrySpin = 64
+)
 
 func newSpinReader(f *os.File) (*spinReader, error) {
 	rc, err := f.SyscallConn()
@@ -55,13 +71,27 @@ func newSpinReader(f *os.File) (*spinReader, error) {
 
 // Read reads what is there, at most len(p) bytes, waiting for at least one.
 func (s *spinReader) Read(p []byte) (int, error) {
-	s.p, s.spins = p, 0
-	if s.spinning != nil && !s.spinning() {
+	s.p, s.spins, s.parked = p, 0, false
+	switch {
+	case s.spinning != nil && !s.spinning():
 		s.spins = spinReads
+	case s.misses >= missSpins && s.reads < retrySpin:
+		s.spins = spinReads // the app is slower than a spin
+		s.reads++
+	default:
+		s.reads = 0
 	}
+	spun := s.spins < spinReads
 	err := s.rc.Read(s.poll)
 	n, rerr := s.n, s.err
 	s.p, s.err = nil, nil
+	if spun {
+		if s.parked {
+			s.misses++
+		} else {
+			s.misses = 0
+		}
+	}
 	switch {
 	case err != nil:
 		return 0, err
@@ -84,6 +114,7 @@ func (s *spinReader) pollFD(fd uintptr) bool {
 		case s.err != syscall.EAGAIN:
 			return true
 		case s.spins >= spinReads:
+			s.parked = true
 			return false
 		}
 		s.spins++
