@@ -52,8 +52,13 @@ K_REQUEST, K_CANCEL, K_WINDOW, K_TAKE, K_PING = (ord(c) for c in "QCWTP")
 RECV_SIZE = 16384
 # Before blocking on the socket, poll it this many times: the next request
 # often comes within microseconds, and sleeping then being woken costs more
-# than the request (see spinReads in conn.go).
+# than the request (see spinReads in conn.go). But after MISS_SPINS waits in
+# a row whose polls found nothing (the clients are slower than a spin: one
+# connection, a quiet site), block at once, and poll again only every
+# RETRY_SPIN waits, as Go's reader does (spinReader in conn.go).
 SPIN_RECVS = 16
+MISS_SPINS = 4
+RETRY_SPIN = 64
 
 # Iterators over values that already exist: walking them runs no app code, so
 # the whole response can be sent with one write. Everything else (generators,
@@ -93,6 +98,8 @@ class Conn:
         self.pending = bytearray()  # bytes sent by nobody yet, under lock (see send)
         self.main = threading.get_ident()  # the only thread that reads
         self.busy = 0  # the main thread is in this class's code: a signal handler must not enter it
+        self.misses = 0  # waits in a row whose spin found nothing
+        self.unspun = 0  # waits since a spin was last tried
 
     def fill(self, wait):
         """Receive what is there into buf; if wait, spin then block for it.
@@ -100,13 +107,17 @@ class Conn:
         Return whether anything came; EOFError when Go is gone.
         """
         recv = self.recv
-        for _ in range(SPIN_RECVS if wait else 1):
-            try:
-                data = recv(RECV_SIZE, socket.MSG_DONTWAIT)
-                break
-            except BlockingIOError:
-                pass
-        else:
+        data = None
+        if not wait or self.spin_now():
+            for _ in range(SPIN_RECVS if wait else 1):
+                try:
+                    data = recv(RECV_SIZE, socket.MSG_DONTWAIT)
+                    break
+                except BlockingIOError:
+                    pass
+            if wait:
+                self.misses = 0 if data is not None else self.misses + 1
+        if data is None:
             if not wait:
                 return False
             data = recv(RECV_SIZE)
@@ -114,6 +125,14 @@ class Conn:
             raise EOFError
         self.buf += data
         return True
+
+    def spin_now(self):
+        """Whether a wait polls before it blocks (see MISS_SPINS)."""
+        if self.misses < MISS_SPINS or self.unspun >= RETRY_SPIN:
+            self.unspun = 0
+            return True
+        self.unspun += 1
+        return False
 
     def buffered_frame(self):
         """Take the next whole frame out of buf: (kind, id, payload), or None."""
