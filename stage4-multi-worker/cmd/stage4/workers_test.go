@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -368,5 +369,34 @@ func TestSlowRequestStrandsNone(t *testing.T) {
 				t.Errorf("quick requests failed: %s", l.Failures())
 			}
 		})
+	}
+}
+
+// TestMasterSharesCPUs: a master serving Python workers runs its Go code on
+// half the CPUs, at least one, leaving the others to the workers; a
+// GOMAXPROCS in the environment is obeyed.
+func TestMasterSharesCPUs(t *testing.T) {
+	t.Parallel()
+	onCPUs := func(env string) (n, of int) {
+		t.Helper()
+		m := startMaster(t, []string{env}, "--log-level", "debug", "apps:app")
+		line := m.WaitLog("CPUs (GOMAXPROCS sets it)", waitTimeout)
+		_, rest, _ := strings.Cut(line, "Go code on ")
+		if _, err := fmt.Sscanf(rest, "%d of %d CPUs", &n, &of); err != nil {
+			t.Fatalf("%s: %q: %v", env, line, err)
+		}
+		m.mustGet("/")
+		return n, of
+	}
+	n, of := onCPUs("GOMAXPROCS=") // empty: unset, for the runtime as for us
+	if of != runtime.NumCPU() {
+		t.Errorf("of %d CPUs, want runtime.NumCPU() = %d", of, runtime.NumCPU())
+	}
+	quota := runtime.GOMAXPROCS(0) != runtime.NumCPU() // a container's quota or -cpu: the default is not NumCPU
+	if want := max(1, of/2); n != want && !quota {
+		t.Errorf("the master runs on %d of %d CPUs, want %d", n, of, want)
+	}
+	if n, _ := onCPUs("GOMAXPROCS=3"); n != 3 {
+		t.Errorf("with GOMAXPROCS=3 the master runs on %d CPUs", n)
 	}
 }
