@@ -344,7 +344,7 @@ func (c *conn) takeServing() {
 // the connection or its last request stays reachable from it.
 func (c *conn) dropServing() {
 	sv := c.serving
-	c.s.mu.Lock() // the tests count idle connections without it, under s.mu
+	c.s.mu.Lock() // under s.mu: the tests read it there, counting the idle connections that hold none
 	c.serving = nil
 	c.s.mu.Unlock()
 	sv.req.Release()
@@ -352,7 +352,8 @@ func (c *conn) dropServing() {
 	sv.bw.Reset(nil)
 	clear(sv.env.Vars)
 	sv.env = wsgi.Environ{Vars: sv.env.Vars[:0]}
-	sv.resp.c = nil
+	clear(sv.resp.headers[:cap(sv.resp.headers)])
+	sv.resp.reset(nil, false) // a write kept past its request fails: not started
 	sv.body = http1.Body{}
 	servingPool.Put(sv)
 }
