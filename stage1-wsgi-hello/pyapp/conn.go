@@ -33,12 +33,13 @@ const spinReads = 50
 // parked reader is woken cheaply because the master has other work. Then
 // it parks at once. (bench/README.md has the figures.)
 //
-// Nor does it spin for an app slower than a spin: after missSpins reads in
-// a row whose spin found nothing (a Django view takes a few hundred
-// microseconds; the spin, about a hundred), it parks at once, and tries a
-// spin again only every retrySpin reads, in case the app got faster. Those
-// wasted spins had cost the master 100 µs of CPU per Django request, which
-// the runners on the same 2 cores needed.
+// Nor does it spin while answers come slower than a spin: after missSpins
+// reads in a row whose spin found nothing (an app slower than the spin's
+// hundred microseconds, or a runner that fell asleep between two clients'
+// requests), it parks at once, and tries a spin again every retrySpin
+// reads, in case answers come faster. At one client (wrk -c1) those wasted
+// spins had cost the master 100 µs of CPU per request, hello's as Django's,
+// CPU the runners on the same 2 cores needed.
 type spinReader struct {
 	spinning func() bool // nil: always
 	rc       syscall.RawConn
