@@ -429,3 +429,34 @@ func TestReadmeQuotesResults(t *testing.T) {
 		t.Errorf("README.md's quoted goals differ from bench/RESULTS.md's (run make bench, or copy them):\n got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestRoundOrder: every other round runs the entries in reverse, and a case
+// that asks for more rounds gets them only when the run has several.
+func TestRoundOrder(t *testing.T) {
+	for _, tt := range []struct {
+		n, round int
+		want     []int
+	}{
+		{3, 0, []int{0, 1, 2}},
+		{3, 1, []int{2, 1, 0}},
+		{3, 2, []int{0, 1, 2}},
+		{4, 3, []int{3, 2, 1, 0}},
+		{0, 1, []int{}},
+	} {
+		if got := roundOrder(tt.n, tt.round); !slices.Equal(got, tt.want) {
+			t.Errorf("roundOrder(%d, %d) = %v, want %v", tt.n, tt.round, got, tt.want)
+		}
+	}
+	paired := Case{Rounds: 5}
+	for _, tt := range []struct {
+		rounds int
+		c      Case
+		want   int
+	}{
+		{0, paired, 1}, {1, paired, 1}, {3, paired, 5}, {7, paired, 7}, {3, Case{}, 3},
+	} {
+		if got := caseRounds(tt.rounds, tt.c); got != tt.want {
+			t.Errorf("caseRounds(%d, Rounds %d) = %d, want %d", tt.rounds, tt.c.Rounds, got, tt.want)
+		}
+	}
+}

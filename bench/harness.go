@@ -84,20 +84,24 @@ type CaseResult struct {
 }
 
 // Run runs every case: in each, the list of servers one after the other,
-// the whole list cfg.Rounds times, reporting progress on progress. Every
-// server started is stopped, with all its processes, before the next starts.
+// the whole list cfg.Rounds times (or the case's Rounds, if more), every
+// other round in reverse, reporting progress on progress. Every server
+// started is stopped, with all its processes, before the next starts.
 //
 // Why rounds: on a shared or virtual machine the speed drifts from one minute
 // to the next, and a server measured in a slow minute looks slow. Running the
 // list in turn several times and keeping each server's median round puts
 // every server through the same minutes, so the ratios between them hold.
+// Reversing every other round cancels a steady drift: the server that ran
+// first runs last the next time.
 func Run(cfg Config, cases []Case, progress io.Writer) []CaseResult {
 	results := make([]CaseResult, len(cases))
 	for ci, c := range cases {
 		fmt.Fprintf(progress, "== case %s: %s\n", c.ID, c.Title)
 		runs := make([][]Row, len(c.Entries))
-		for round := range max(cfg.Rounds, 1) {
-			for i, e := range c.Entries {
+		for round := range caseRounds(cfg.Rounds, c) {
+			for _, i := range roundOrder(len(c.Entries), round) {
+				e := c.Entries[i]
 				if round > 0 && runs[i][0].Skipped != "" {
 					continue // what is not installed stays so
 				}
@@ -113,6 +117,28 @@ func Run(cfg Config, cases []Case, progress io.Writer) []CaseResult {
 		}
 	}
 	return results
+}
+
+// caseRounds is how many rounds c runs when a run asks for rounds: at
+// least one, and when several, at least c.Rounds.
+func caseRounds(rounds int, c Case) int {
+	if rounds > 1 {
+		return max(rounds, c.Rounds)
+	}
+	return 1
+}
+
+// roundOrder is the order of n entries in round: as listed, or reversed in
+// every other round.
+func roundOrder(n, round int) []int {
+	order := make([]int, n)
+	for k := range order {
+		order[k] = k
+		if round%2 == 1 {
+			order[k] = n - 1 - k
+		}
+	}
+	return order
 }
 
 // summary is a row in one line of progress.

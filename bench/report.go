@@ -100,8 +100,19 @@ func (rep Report) Markdown() string {
 	fmt.Fprintf(&b, "- machine: %d CPUs, %s\n", m.CPUs, m.CPUModel)
 	fmt.Fprintf(&b, "- gunicorn-go: %s; %s\n", m.GunicornGo, m.Go)
 	fmt.Fprintf(&b, "- gunicorn %s; uWSGI %s; %s; Django %s\n", m.Gunicorn, m.UWSGI, m.Python, m.Django)
-	fmt.Fprintf(&b, "- load: `wrk %s` (%s); %d %s per case, each row its median round\n\n",
-		strings.Join(rep.Load.Args("URL", "")[:4], " "), m.Wrk, max(rep.Rounds, 1), plural(max(rep.Rounds, 1), "round", "rounds"))
+	more := "" // the cases given more rounds (Case.Rounds)
+	var ids []string
+	n := 0
+	for _, cr := range rep.Results {
+		if rep.Rounds > 1 && cr.Case.Rounds > rep.Rounds {
+			ids, n = append(ids, cr.Case.ID), max(n, cr.Case.Rounds)
+		}
+	}
+	if len(ids) > 0 {
+		more = fmt.Sprintf(" (%d for %s %s, whose figure is a ratio of paired rounds)", n, plural(len(ids), "case", "cases"), strings.Join(ids, " and "))
+	}
+	fmt.Fprintf(&b, "- load: `wrk %s` (%s); %d %s per case%s, every other one in reverse order, each row its median round\n\n",
+		strings.Join(rep.Load.Args("URL", "")[:4], " "), m.Wrk, max(rep.Rounds, 1), plural(max(rep.Rounds, 1), "round", "rounds"), more)
 
 	b.WriteString("## Goals\n\n")
 	b.WriteString("The issue's targets for gunicorn-go, each judged on its best row.\n\n")
