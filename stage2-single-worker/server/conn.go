@@ -35,6 +35,7 @@ type conn struct {
 	// room (see Server.slowLocked).
 	headSince atomic.Int64
 	idleRaw   syscall.RawConn // while waitIdle waits: the descriptor it waits on
+	idleUntil atomic.Int64    // while waitIdle waits: when its keep-alive runs out, in Unix ns (see idle.go)
 
 	// Per-connection facts, computed once.
 	tls                    bool // nc is a *tls.Conn: the scheme is https
@@ -145,6 +146,7 @@ func (c *conn) end() {
 // buffers, until its deadline (set by waitForRequest), and serves on.
 func (c *conn) waitIdle() {
 	ok := !c.evicted.Load() && waitReadable(c.idleRaw)
+	ok = c.wokeInTime() && ok
 	c.idleRaw = nil
 	c.s.setIdle(c, false)
 	if !ok {
@@ -295,7 +297,7 @@ func (c *conn) waitFirstByte(first bool) waitResult {
 	}
 	// Idle: wait for the client without buffers, in waitIdle.
 	c.dropServing()
-	_ = c.nc.SetReadDeadline(deadline)
+	c.sleepUntil(deadline)
 	c.idleRaw = raw
 	return waitIdle
 }

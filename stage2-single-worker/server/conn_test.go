@@ -537,3 +537,39 @@ func TestIdleConnectionHoldsNoState(t *testing.T) {
 		t.Errorf("the idle connection's next request: body %q", got)
 	}
 }
+
+// TestIdleKeepAliveSwept: an idle connection waits with no deadline of its
+// own (see idle.go): the sweeper closes it once its keep-alive has run out,
+// one that sends its next request in time is served, and the sweeper stops
+// once no connection is idle.
+func TestIdleKeepAliveSwept(t *testing.T) {
+	s := startServer(t, noContent, func(s *Server) { s.KeepAlive = 1500 * time.Millisecond })
+	request := func(nc net.Conn, br *bufio.Reader) {
+		t.Helper()
+		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		if head := readHead(t, br); !strings.HasPrefix(head, "HTTP/1.1 204 ") {
+			t.Fatalf("response head %q", head)
+		}
+	}
+	sweeping := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.sweeping
+	}
+
+	kept, expired := s.dial(t), s.dial(t)
+	keptR, expiredR := bufio.NewReader(kept), bufio.NewReader(expired)
+	request(kept, keptR)
+	request(expired, expiredR)
+	testkit.WaitFor(t, "the idle connections' sweeper", ioTimeout, sweeping)
+	request(kept, keptR) // woken by its request, before its keep-alive ran out
+	if n, err := expiredR.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("the expired connection: read %d bytes, %v; want it closed", n, err)
+	}
+	if n, err := keptR.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("the kept connection, idle again: read %d bytes, %v; want it closed in its turn", n, err)
+	}
+	testkit.WaitFor(t, "the sweeper to stop", ioTimeout, func() bool { return !sweeping() })
+}

@@ -95,6 +95,7 @@ type Server struct {
 	closed    bool          // guarded by mu: Close was called
 	stopping  chan struct{} // closed when a shutdown begins
 	stopped   bool          // guarded by mu: stopping is closed
+	sweeping  bool          // guarded by mu: sweepIdle runs (see idle.go)
 	// shutting is set once, under mu, when a shutdown begins; every request
 	// reads it, so reading it takes no lock.
 	shutting  atomic.Bool
