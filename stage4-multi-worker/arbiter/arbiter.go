@@ -190,7 +190,8 @@ func (a *arbiter) start() (code int, ok bool) {
 		a.srv.Multiprocess = a.target > 1
 		a.srv.Multithread = a.appOpts.Threads > 1
 		a.elog.Infof("Using worker: Python, %d thread(s) each, dispatched by the master", a.appOpts.Threads)
-		a.elog.Debugf("The master runs its Go code on %d of %d CPUs (GOMAXPROCS sets it)", shareCPUs(), runtime.NumCPU())
+		procs := shareCPUs()
+		a.elog.Debugf("The master runs its Go code on %d of %d CPUs (GOMAXPROCS sets it)", procs, runtime.NumCPU())
 	}
 	a.served = make(chan error, len(a.lns))
 	for _, ln := range a.lns {
