@@ -143,7 +143,8 @@ func (c *conn) end() {
 }
 
 // waitIdle waits for an idle connection's next request (see run), without
-// buffers, until its deadline (set by waitForRequest), and serves on.
+// buffers or a deadline, until its keep-alive runs out (sweepIdle wakes it
+// then, see idle.go), and serves on.
 func (c *conn) waitIdle() {
 	ok := !c.evicted.Load() && waitReadable(c.idleRaw)
 	ok = c.wokeInTime() && ok
@@ -308,7 +309,7 @@ type waitResult int
 const (
 	waitReady  waitResult = iota // a request has begun to arrive
 	waitClosed                   // the connection is to close: the client left, the time ran out, or it was evicted
-	waitIdle                     // nothing yet: the buffers are dropped, the deadline set; waitIdle waits on
+	waitIdle                     // nothing yet: the buffers are dropped, the keep-alive's end recorded; waitIdle waits on
 )
 
 func readyIf(ok bool) waitResult {
