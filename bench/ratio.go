@@ -47,7 +47,7 @@ func Ratio(rows []Row, ref Ref, r Row, m metric) (float64, bool) {
 		return 0, false
 	}
 	if ref.Group == "" {
-		if v, ok := pairedRatio(r.Rounds, base.Rounds); ok {
+		if v, ok := pairedRatio(r.Rounds, base.Rounds, m); ok {
 			return v, true
 		}
 	}
@@ -55,14 +55,15 @@ func Ratio(rows []Row, ref Ref, r Row, m metric) (float64, bool) {
 }
 
 // pairedRatio is the median of rounds[i] / base[i], of two middle ones
-// the lower; false unless both hold the same rounds, none of them zero.
+// the worse by m, as median takes; false unless both hold the same rounds,
+// none of them zero.
 //
 // Why pairs: this machine's speed drifts by more than the effect measured
 // (10,000 idle connections, 500 slow clients: a few percent). A row and its
 // base run back to back in each round, in the same minute, so each round's
 // ratio holds even when the next round runs at two thirds the speed; the
 // ratio of the two median rounds, taken from different minutes, does not.
-func pairedRatio(rounds, base []float64) (float64, bool) {
+func pairedRatio(rounds, base []float64, m metric) (float64, bool) {
 	if len(rounds) == 0 || len(rounds) != len(base) {
 		return 0, false
 	}
@@ -74,7 +75,11 @@ func pairedRatio(rounds, base []float64) (float64, bool) {
 		ratios[i] = rounds[i] / base[i]
 	}
 	slices.Sort(ratios)
-	return ratios[(len(ratios)-1)/2], true
+	lo, hi := ratios[(len(ratios)-1)/2], ratios[len(ratios)/2]
+	if m.better(lo, hi) {
+		return hi, true
+	}
+	return lo, true
 }
 
 // groupSize counts the rows of group.
