@@ -36,6 +36,10 @@ type conn struct {
 	headSince atomic.Int64
 	idleRaw   syscall.RawConn // while waitIdle waits: the descriptor it waits on
 	idleUntil atomic.Int64    // while waitIdle waits: when its keep-alive runs out, in Unix ns (see idle.go)
+	// While waitIdle waits, guarded by s.mu: c's place in the list of its
+	// tick of the idle wheel (see idle.go); wheelTick is 0 out of it.
+	wheelPrev, wheelNext *conn
+	wheelTick            int64
 
 	// Per-connection facts, computed once.
 	tls                    bool // nc is a *tls.Conn: the scheme is https

@@ -573,3 +573,68 @@ func TestIdleKeepAliveSwept(t *testing.T) {
 	}
 	testkit.WaitFor(t, "the sweeper to stop", ioTimeout, func() bool { return !sweeping() })
 }
+
+// TestIdleWheel: the sweeper wakes each idle connection once its keep-alive
+// has run out, and only then, from the wheel's lists (see idle.go): one
+// due soon, one due later, one whose time had run out before it went idle;
+// one that wakes in time leaves the wheel, and the sweeper stops once the
+// wheel is empty.
+func TestIdleWheel(t *testing.T) {
+	s := &Server{}
+	idle := func(in time.Duration) (*conn, net.Conn) {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		c := &conn{s: s, nc: a}
+		c.sleepUntil(time.Now().Add(in))
+		return c, a
+	}
+	woken := func(nc net.Conn) bool { // its deadline is set in the past, in time
+		read := make(chan error, 1)
+		go func() { _, err := nc.Read(make([]byte, 1)); read <- err }()
+		select {
+		case err := <-read:
+			return errors.Is(err, os.ErrDeadlineExceeded)
+		case <-time.After(ioTimeout):
+			nc.Close()
+			return false
+		}
+	}
+	inWheel := func(c *conn) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for x := s.idleWheel[c.wheelTick]; x != nil; x = x.wheelNext {
+			if x == c {
+				return true
+			}
+		}
+		return false
+	}
+
+	late, lateNC := idle(-time.Second)
+	soon, soonNC := idle(300 * time.Millisecond)
+	later, _ := idle(time.Hour)
+	inTime, _ := idle(time.Hour)
+	if !inWheel(soon) || !inWheel(later) || !inWheel(inTime) || !inWheel(late) {
+		t.Fatal("an idle connection is not in the wheel")
+	}
+	if !woken(lateNC) || late.idleUntil.Load() != 0 || inWheel(late) {
+		t.Error("the connection whose keep-alive had run out was not swept at the next tick")
+	}
+	if !woken(soonNC) || soon.idleUntil.Load() != 0 || inWheel(soon) {
+		t.Error("the connection due soon was not swept")
+	}
+	if later.idleUntil.Load() == 0 || !inWheel(later) {
+		t.Error("the connection due in an hour was swept")
+	}
+	if !inTime.wokeInTime() || inWheel(inTime) {
+		t.Error("a connection that woke in time is still in the wheel, or was swept")
+	}
+	if !later.wokeInTime() {
+		t.Error("the connection due in an hour was swept")
+	}
+	testkit.WaitFor(t, "the sweeper to stop", ioTimeout, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return !s.sweeping && len(s.idleWheel) == 0
+	})
+}

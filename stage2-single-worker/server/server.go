@@ -91,11 +91,13 @@ type Server struct {
 	mu        sync.Mutex                   // guards listeners, conns and idle, and shutting's changes
 	listeners map[net.Listener]*tls.Config // each listener, with its TLS settings (nil: plain)
 	conns     map[*conn]struct{}
-	roomFreed chan struct{} // poked when a connection closes or goes idle, for a Serve waiting at MaxConns
-	closed    bool          // guarded by mu: Close was called
-	stopping  chan struct{} // closed when a shutdown begins
-	stopped   bool          // guarded by mu: stopping is closed
-	sweeping  bool          // guarded by mu: sweepIdle runs (see idle.go)
+	roomFreed chan struct{}   // poked when a connection closes or goes idle, for a Serve waiting at MaxConns
+	closed    bool            // guarded by mu: Close was called
+	stopping  chan struct{}   // closed when a shutdown begins
+	stopped   bool            // guarded by mu: stopping is closed
+	sweeping  bool            // guarded by mu: sweepIdle runs (see idle.go)
+	idleWheel map[int64]*conn // guarded by mu: per tick of sweepEvery, the idle connections whose keep-alive runs out in it (see idle.go)
+	swept     int64           // guarded by mu: the last tick sweepIdle has swept
 	// shutting is set once, under mu, when a shutdown begins; every request
 	// reads it, so reading it takes no lock.
 	shutting  atomic.Bool
