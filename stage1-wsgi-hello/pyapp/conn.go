@@ -5,6 +5,8 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+
+	"gunicorn-go/stage1-wsgi-hello/rawio"
 )
 
 // spinReads is how many times a read polls the socket, yielding between
@@ -108,7 +110,7 @@ func (s *spinReader) Read(p []byte) (int, error) {
 // asks the netpoller to wait until fd is readable and call it again.
 func (s *spinReader) pollFD(fd uintptr) bool {
 	for {
-		s.n, s.err = syscall.Read(int(fd), s.p)
+		s.n, s.err = rawio.TryRead(fd, s.p) // raw: see package rawio
 		switch {
 		case s.err == syscall.EINTR:
 			continue

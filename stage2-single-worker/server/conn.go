@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"gunicorn-go/stage1-wsgi-hello/rawio"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 	"gunicorn-go/stage2-single-worker/http1"
 	"gunicorn-go/stage2-single-worker/logging"
@@ -34,8 +35,10 @@ type conn struct {
 	// first byte. At MaxConns, one reading a head for headGrace makes
 	// room (see Server.slowLocked).
 	headSince atomic.Int64
-	idleRaw   syscall.RawConn // while waitIdle waits: the descriptor it waits on
-	idleUntil atomic.Int64    // while waitIdle waits: when its keep-alive runs out, in Unix ns (see idle.go)
+	// raw is the connection's descriptor, read and written with package
+	// rawio, and waited on while idle; nil for TLS (see rawConn).
+	raw       syscall.RawConn
+	idleUntil atomic.Int64 // while waitIdle waits: when its keep-alive runs out, in Unix ns (see idle.go)
 	// While waitIdle waits, guarded by s.mu: c's place in the list of its
 	// tick of the idle wheel (see idle.go); wheelTick is 0 out of it.
 	wheelPrev, wheelNext *conn
@@ -76,6 +79,10 @@ func (r flushingReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	if r.c.raw != nil {
+		n, err := rawio.Read(r.c.raw, p)
+		return n, r.c.opError("read", err)
+	}
 	return r.c.nc.Read(p)
 }
 
@@ -86,13 +93,27 @@ type deadlineWriter struct{ c *conn }
 
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.s.timeout()))
+	if w.c.raw != nil {
+		n, err := rawio.Write(w.c.raw, p)
+		return n, w.c.opError("write", err)
+	}
 	return w.c.nc.Write(p)
+}
+
+// opError wraps an error of package rawio's as the net package's would be,
+// naming the operation and both ends.
+func (c *conn) opError(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return &net.OpError{Op: op, Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: err}
 }
 
 // serve runs the connection's request loop: wait for a request, read it,
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {
 	c.learnAddrs()
+	c.raw = c.rawConn()
 	if c.tls && !c.handshake() {
 		c.nc.Close()
 		c.end()
@@ -150,9 +171,8 @@ func (c *conn) end() {
 // buffers or a deadline, until its keep-alive runs out (sweepIdle wakes it
 // then, see idle.go), and serves on.
 func (c *conn) waitIdle() {
-	ok := !c.evicted.Load() && waitReadable(c.idleRaw)
+	ok := !c.evicted.Load() && waitReadable(c.raw)
 	ok = c.wokeInTime() && ok
-	c.idleRaw = nil
 	c.s.setIdle(c, false)
 	if !ok {
 		c.nc.Close()
@@ -280,10 +300,9 @@ func (c *conn) waitFirstByte(first bool) waitResult {
 	}
 	now := time.Now()
 	deadline := now.Add(wait)
-	raw, canWait := c.rawConn()
 	// Each deadline set here could undo an eviction's (makeRoom sets the
 	// deadline to now from another goroutine), so evicted is checked after.
-	if !canWait || wait <= idleGrace {
+	if c.raw == nil || wait <= idleGrace {
 		_ = c.nc.SetReadDeadline(deadline)
 		_, err := c.br.Peek(1)
 		return readyIf(err == nil && !c.evicted.Load())
@@ -303,7 +322,6 @@ func (c *conn) waitFirstByte(first bool) waitResult {
 	// Idle: wait for the client without buffers, in waitIdle.
 	c.dropServing()
 	c.sleepUntil(deadline)
-	c.idleRaw = raw
 	return waitIdle
 }
 
@@ -365,15 +383,19 @@ func (c *conn) dropServing() {
 	servingPool.Put(sv)
 }
 
-// rawConn returns the connection's descriptor, if it has one to wait on
-// (a TLS connection does not: it keeps its buffers).
-func (c *conn) rawConn() (syscall.RawConn, bool) {
+// rawConn returns the connection's descriptor, or nil when it has none to
+// use directly: a TLS connection's bytes are not the socket's, so it reads
+// and writes through crypto/tls, and keeps its buffers while idle.
+func (c *conn) rawConn() syscall.RawConn {
 	sc, ok := c.nc.(syscall.Conn)
 	if !ok {
-		return nil, false
+		return nil
 	}
 	raw, err := sc.SyscallConn()
-	return raw, err == nil
+	if err != nil {
+		return nil
+	}
+	return raw
 }
 
 // waitReadable waits until the connection has something to read, or has

@@ -638,3 +638,57 @@ func TestIdleWheel(t *testing.T) {
 		return !s.sweeping && len(s.idleWheel) == 0
 	})
 }
+
+// TestRawIOErrors: a plain connection is read and written with package
+// rawio, and its errors are the net package's: a *net.OpError naming the
+// operation, a timeout a net.Error whose Timeout is true, the end io.EOF.
+func TestRawIOErrors(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	nc, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	c := &conn{s: &Server{}, nc: nc}
+	if c.raw = c.rawConn(); c.raw == nil {
+		t.Fatal("a TCP connection has no raw descriptor")
+	}
+	r, w := flushingReader{c}, deadlineWriter{c}
+	c.serving = &serving{bw: bufio.NewWriter(w)}
+
+	if _, err := w.Write([]byte("hello")); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	got := make([]byte, 5)
+	if _, err := io.ReadFull(client, got); err != nil || string(got) != "hello" {
+		t.Fatalf("the client read %q, %v", got, err)
+	}
+	client.Write([]byte("hi"))
+	if n, err := r.Read(got); err != nil || string(got[:n]) != "hi" {
+		t.Fatalf("read %q, %v", got[:n], err)
+	}
+
+	nc.SetReadDeadline(time.Now())
+	_, err = r.Read(got)
+	var op *net.OpError
+	var ne net.Error
+	if !errors.As(err, &op) || op.Op != "read" || op.Source.String() != nc.LocalAddr().String() ||
+		op.Addr.String() != nc.RemoteAddr().String() || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("read past the deadline: %#v, want a *net.OpError read that timed out", err)
+	}
+	nc.SetReadDeadline(time.Time{})
+
+	client.Close()
+	if n, err := r.Read(got); n != 0 || err != io.EOF {
+		t.Errorf("read after the client closed: %d, %v; want io.EOF", n, err)
+	}
+}
