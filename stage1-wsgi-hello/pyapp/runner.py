@@ -55,7 +55,10 @@ RECV_SIZE = 16384
 # than the request (see spinReads in conn.go). But after MISS_SPINS waits in
 # a row whose polls found nothing (the clients are slower than a spin: one
 # connection, a quiet site), block at once, and poll again only every
-# RETRY_SPIN waits, as Go's reader does (spinReader in conn.go).
+# RETRY_SPIN waits, as Go's reader does (spinReader in conn.go). With
+# several threads the reading thread never polls: each poll lets go of the
+# GIL and takes it back, from the very threads running the app (hello.py
+# with --threads 4: 4-12% more requests a second without, bench/README.md).
 SPIN_RECVS = 16
 MISS_SPINS = 4
 RETRY_SPIN = 64
@@ -108,7 +111,7 @@ class Conn:
         """
         recv = self.recv
         data = None
-        if not wait or self.spin_now():
+        if not wait or (not self.threaded and self.spin_now()):
             for _ in range(SPIN_RECVS if wait else 1):
                 try:
                     data = recv(RECV_SIZE, socket.MSG_DONTWAIT)
