@@ -42,22 +42,22 @@ const MaxRaw = 64 << 10
 // syscall.EINTR to try again; 0 bytes and no error is the end of the
 // stream.
 func TryRead(fd uintptr, p []byte) (int, error) {
-	if len(p) == 0 || len(p) > MaxRaw {
-		return settled(syscall.Read(int(fd), p))
-	}
-	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
+	return try(syscall.SYS_READ, syscall.Read, fd, p)
 }
 
 // tryWrite makes one write(2) on fd, a non-blocking descriptor, from p.
 func tryWrite(fd uintptr, p []byte) (int, error) {
+	return try(syscall.SYS_WRITE, syscall.Write, fd, p)
+}
+
+// try makes the system call trap on fd and p: raw when p is at most
+// MaxRaw bytes, else as syscall's own function call does, through the
+// scheduler.
+func try(trap uintptr, call func(int, []byte) (int, error), fd uintptr, p []byte) (int, error) {
 	if len(p) == 0 || len(p) > MaxRaw {
-		return settled(syscall.Write(int(fd), p))
+		return settled(call(int(fd), p))
 	}
-	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	if errno != 0 {
 		return 0, errno
 	}
