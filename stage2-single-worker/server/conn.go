@@ -38,7 +38,7 @@ type conn struct {
 	// raw is the connection's descriptor, read and written with package
 	// rawio, and waited on while idle; nil for TLS (see rawConn).
 	raw       syscall.RawConn
-	idleUntil atomic.Int64 // while waitIdle waits: when its keep-alive runs out, in Unix ns (see idle.go)
+	idleUntil atomic.Int64 // while waitIdle waits: when its keep-alive runs out (see monoNow and idle.go)
 	// While waitIdle waits, guarded by s.mu: c's place in the list of its
 	// tick of the idle wheel (see idle.go); wheelTick is 0 out of it.
 	wheelPrev, wheelNext *conn
@@ -173,7 +173,6 @@ func (c *conn) end() {
 func (c *conn) waitIdle() {
 	ok := !c.evicted.Load() && waitReadable(c.raw)
 	ok = c.wokeInTime() && ok
-	c.s.setIdle(c, false)
 	if !ok {
 		c.nc.Close()
 		c.end()

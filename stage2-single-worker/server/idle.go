@@ -20,19 +20,20 @@ import "time"
 // 10,000 of them four times a second was 0.3% of the master's CPU beside
 // wrk (2.6% over a whole run), and held the server's lock for half a
 // millisecond each time, which accepts and connections going idle wait
-// for. So the
-// idle connections wait on a timing wheel: a list per sweepEvery tick,
-// holding those whose keep-alive runs out in it (Server.idleWheel). Going
-// idle and waking are an insertion and a removal in a doubly linked list;
-// a sweep takes the lists of the ticks that have passed, whole, and looks
-// at nothing else.
+// for. So the idle connections wait on a timing wheel: a list per
+// sweepEvery tick, holding those whose keep-alive runs out in it
+// (Server.idleWheel). Going idle and waking are an insertion and a removal
+// in a doubly linked list; a sweep takes the lists of the ticks that have
+// passed, whole, and looks at nothing else. Times are monotonic (monoNow):
+// a step of the wall clock neither ends keep-alives early nor keeps them
+// open for the length of the step.
 
 // sweepEvery is how often sweepIdle looks for keep-alives that ran out,
 // and the width of a tick of the wheel.
 const sweepEvery = 250 * time.Millisecond
 
 // idleTick is the tick of the wheel in which a keep-alive that runs out at
-// until (Unix ns) is swept: the first whose end is not before it.
+// until (see monoNow) is swept: the first whose end is not before it.
 func idleTick(until int64) int64 {
 	return (until + int64(sweepEvery) - 1) / int64(sweepEvery)
 }
@@ -43,14 +44,14 @@ func (c *conn) sleepUntil(deadline time.Time) {
 	// Neither deadline: the last response's write deadline would stay in the
 	// heap for Timeout too (the next write sets its own).
 	_ = c.nc.SetDeadline(time.Time{})
-	until := deadline.UnixNano()
+	until := monoNow() + int64(time.Until(deadline))
 	c.idleUntil.Store(until)
 	s := c.s
 	s.mu.Lock()
 	start := !s.sweeping
 	if start {
 		s.sweeping = true
-		s.swept = time.Now().UnixNano() / int64(sweepEvery) // nothing before now is left to sweep
+		s.swept = monoNow() / int64(sweepEvery) // nothing before now is left to sweep
 	}
 	// A tick already swept would never be again: a keep-alive that ran out
 	// before it went idle (its goroutine waited long for a CPU) is swept next.
@@ -89,12 +90,13 @@ func (s *Server) leaveWheelLocked(c *conn) {
 }
 
 // wokeInTime is what waitIdle calls when its wait ends: it takes c out of
-// the wheel, and reports false when sweepIdle found the keep-alive run out
-// first.
+// the wheel and counts it as serving again (not idle: see setIdle), and
+// reports false when sweepIdle found the keep-alive run out first.
 func (c *conn) wokeInTime() bool {
 	inTime := c.idleUntil.Swap(0) != 0
 	c.s.mu.Lock()
 	c.s.leaveWheelLocked(c)
+	c.idle = false
 	c.s.mu.Unlock()
 	return inTime
 }
@@ -107,7 +109,7 @@ func (s *Server) sweepIdle() {
 	defer tick.Stop()
 	for range tick.C {
 		now := time.Now()
-		passed := now.UnixNano() / int64(sweepEvery) // every tick up to this one has ended
+		passed := monoNow() / int64(sweepEvery) // every tick up to this one has ended
 		s.mu.Lock()
 		for ; s.swept < passed; s.swept++ {
 			t := s.swept + 1
