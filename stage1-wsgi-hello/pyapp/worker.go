@@ -59,9 +59,9 @@ type Worker struct {
 	opts        *Options
 	cmd         *exec.Cmd
 	pid         int
-	conn        *os.File        // our end of the socketpair
-	rc          syscall.RawConn // conn's descriptor, written with package rawio
-	br          *bufio.Reader   // reads conn; used by the reader goroutine only
+	conn        *os.File      // our end of the socketpair
+	wio         *rawio.Conn   // writes conn (package rawio), under wmu
+	br          *bufio.Reader // reads conn; used by the reader goroutine only
 	dump        *dumpPipe
 
 	// OnFree, when set before the first Call, is called once for every
@@ -172,7 +172,7 @@ func startWorker(ctx context.Context, spec string, o *Options) (*Worker, error) 
 		cmd:     cmd,
 		pid:     cmd.Process.Pid,
 		conn:    ours,
-		rc:      reader.rc,
+		wio:     rawio.New(reader.rc),
 		br:      bufio.NewReaderSize(reader, readBufferSize),
 		dump:    dump,
 		calls:   map[uint32]*call{},
@@ -516,7 +516,7 @@ func shutdown(f *os.File, how int) {
 // write sends frames, whole, under wmu so that they never interleave.
 func (w *Worker) write(frames []byte) error {
 	w.wmu.Lock()
-	_, err := rawio.Write(w.rc, frames)
+	_, err := w.wio.Write(frames)
 	w.wmu.Unlock()
 	if err != nil {
 		return fmt.Errorf("write to app runner (pid %d): %w", w.pid, err)
@@ -586,7 +586,7 @@ func (w *Worker) Send(env *wsgi.Environ) (*Request, error) {
 	w.wmu.Lock()
 	buf, err := appendRequest(w.wbuf[:0], c.id, env, in)
 	if err == nil {
-		_, err = rawio.Write(w.rc, buf)
+		_, err = w.wio.Write(buf)
 		if err != nil {
 			err = fmt.Errorf("%w (pid %d): %w", ErrNotSent, w.pid, err)
 		}

@@ -72,31 +72,50 @@ func settled(n int, err error) (int, error) {
 	return n, nil
 }
 
-// Read reads into p from the socket behind rc as a net.Conn's Read does:
-// it waits, through Go's poller, until at least one byte is there, within
-// the read deadline set on the connection, and returns io.EOF at the end
-// of the stream. A failed call's error is an *os.SyscallError.
-func Read(rc syscall.RawConn, p []byte) (int, error) {
+// Conn reads and writes one socket raw, as a net.Conn would. Its fields
+// carry a call's state into the function the poller calls back, bound once
+// in New, so that a call allocates nothing (a closure per call would: it
+// escapes into syscall.RawConn). One Read and one Write may run at once,
+// not two of either.
+type Conn struct {
+	rc syscall.RawConn
+
+	rp     []byte // the Read in progress: its buffer, count and error
+	rn     int
+	rerr   error
+	readFn func(fd uintptr) bool
+
+	wp      []byte // the Write in progress: what is left, count and error
+	wn      int
+	werr    error
+	writeFn func(fd uintptr) bool
+}
+
+// New returns a Conn for the socket behind rc, which must be
+// non-blocking: one the net package or an *os.File registered with Go's
+// poller.
+func New(rc syscall.RawConn) *Conn {
+	c := &Conn{rc: rc}
+	c.readFn, c.writeFn = c.readFD, c.writeFD
+	return c
+}
+
+// Read reads into p as a net.Conn's Read does: it waits, through Go's
+// poller, until at least one byte is there, within the read deadline set
+// on the connection, and returns io.EOF at the end of the stream. A failed
+// call's error is an *os.SyscallError; the deadline's and a closed
+// connection's are the poller's (os.ErrDeadlineExceeded, net.ErrClosed).
+func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var rerr error
-	err := rc.Read(func(fd uintptr) bool {
-		for {
-			n, rerr = TryRead(fd, p)
-			switch rerr {
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false // nothing yet: the poller waits, and calls again
-			}
-			return true
-		}
-	})
+	c.rp, c.rn, c.rerr = p, 0, nil
+	err := c.rc.Read(c.readFn)
+	n, rerr := c.rn, c.rerr
+	c.rp, c.rerr = nil, nil
 	switch {
 	case err != nil:
-		return 0, err // the deadline, or the connection closed
+		return 0, err
 	case rerr != nil:
 		return 0, os.NewSyscallError("read", rerr)
 	case n == 0:
@@ -105,34 +124,54 @@ func Read(rc syscall.RawConn, p []byte) (int, error) {
 	return n, nil
 }
 
-// Write writes all of p to the socket behind rc as a net.Conn's Write
-// does, waiting through Go's poller while the socket is full, within the
-// write deadline set on the connection. It returns how much was written
-// and, if not all, why; a failed call's error is an *os.SyscallError.
-func Write(rc syscall.RawConn, p []byte) (int, error) {
-	written := 0
-	var werr error
-	err := rc.Write(func(fd uintptr) bool {
-		for written < len(p) {
-			n, e := tryWrite(fd, p[written:])
-			switch e {
-			case nil:
-				written += n
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false // full: the poller waits until there is room
-			default:
-				werr = e
-				return true
-			}
+// readFD is Read's call back from the poller: false asks it to wait until
+// the socket is readable and call again.
+func (c *Conn) readFD(fd uintptr) bool {
+	for {
+		c.rn, c.rerr = TryRead(fd, c.rp)
+		switch c.rerr {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false // nothing yet
 		}
 		return true
-	})
+	}
+}
+
+// Write writes all of p as a net.Conn's Write does, waiting through Go's
+// poller while the socket is full, within the write deadline set on the
+// connection. It returns how much was written and, if not all, why; errors
+// are as Read's.
+func (c *Conn) Write(p []byte) (int, error) {
+	c.wp, c.wn, c.werr = p, 0, nil
+	err := c.rc.Write(c.writeFn)
+	n, werr := c.wn, c.werr
+	c.wp, c.werr = nil, nil
 	switch {
 	case err != nil:
-		return written, err
+		return n, err
 	case werr != nil:
-		return written, os.NewSyscallError("write", werr)
+		return n, os.NewSyscallError("write", werr)
 	}
-	return written, nil
+	return n, nil
+}
+
+// writeFD is Write's call back from the poller: false asks it to wait until
+// the socket has room and call again.
+func (c *Conn) writeFD(fd uintptr) bool {
+	for c.wn < len(c.wp) {
+		n, err := tryWrite(fd, c.wp[c.wn:])
+		switch err {
+		case nil:
+			c.wn += n
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false // full
+		default:
+			c.werr = err
+			return true
+		}
+	}
+	return true
 }

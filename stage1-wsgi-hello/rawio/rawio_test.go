@@ -13,8 +13,8 @@ import (
 
 // pair returns the two ends of a unix socketpair, as the net package's
 // connections (registered with Go's poller, non-blocking), and the first's
-// syscall.RawConn.
-func pair(t *testing.T) (a, b net.Conn, rc syscall.RawConn) {
+// Conn.
+func pair(t *testing.T) (a, b net.Conn, rc *Conn) {
 	t.Helper()
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
@@ -31,11 +31,11 @@ func pair(t *testing.T) (a, b net.Conn, rc syscall.RawConn) {
 		t.Cleanup(func() { c.Close() })
 		conns[i] = c
 	}
-	rc, err = conns[0].(syscall.Conn).SyscallConn()
+	raw, err := conns[0].(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return conns[0], conns[1], rc
+	return conns[0], conns[1], New(raw)
 }
 
 // TestReadWrite: small and large transfers, raw and not, both ways; a read
@@ -53,7 +53,7 @@ func TestReadWrite(t *testing.T) {
 			buf, _ := io.ReadAll(io.LimitReader(b, int64(size)))
 			got <- buf
 		}()
-		if n, err := Write(rc, data); n != size || err != nil {
+		if n, err := rc.Write(data); n != size || err != nil {
 			t.Fatalf("size %d: Write = %d, %v", size, n, err)
 		}
 		if buf := <-got; !bytes.Equal(buf, data) {
@@ -68,7 +68,7 @@ func TestReadWrite(t *testing.T) {
 		var read []byte
 		p := make([]byte, min(size, MaxRaw+1))
 		for len(read) < size {
-			n, err := Read(rc, p)
+			n, err := rc.Read(p)
 			if err != nil {
 				t.Fatalf("size %d: Read after %d bytes: %v", size, len(read), err)
 			}
@@ -88,26 +88,26 @@ func TestReadWrite(t *testing.T) {
 func TestEndsAndErrors(t *testing.T) {
 	a, b, rc := pair(t)
 	a.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
-	if _, err := Read(rc, make([]byte, 10)); !errors.Is(err, os.ErrDeadlineExceeded) {
+	if _, err := rc.Read(make([]byte, 10)); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("Read past the deadline: %v, want os.ErrDeadlineExceeded", err)
 	}
 	a.SetReadDeadline(time.Time{})
 
 	b.Close()
-	if n, err := Read(rc, make([]byte, 10)); n != 0 || err != io.EOF {
+	if n, err := rc.Read(make([]byte, 10)); n != 0 || err != io.EOF {
 		t.Errorf("Read at the end: %d, %v; want 0, io.EOF", n, err)
 	}
-	_, err := Write(rc, []byte("x"))
+	_, err := rc.Write([]byte("x"))
 	var se *os.SyscallError
 	if !errors.As(err, &se) || se.Syscall != "write" || !errors.Is(err, syscall.EPIPE) {
 		t.Errorf("Write to a closed peer: %v, want write: broken pipe", err)
 	}
 
 	a.Close()
-	if _, err := Read(rc, make([]byte, 10)); !errors.Is(err, net.ErrClosed) {
+	if _, err := rc.Read(make([]byte, 10)); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Read on a closed connection: %v, want net.ErrClosed", err)
 	}
-	if _, err := Write(rc, []byte("x")); !errors.Is(err, net.ErrClosed) {
+	if _, err := rc.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Write on a closed connection: %v, want net.ErrClosed", err)
 	}
 }
@@ -118,7 +118,7 @@ func TestTryRead(t *testing.T) {
 	var n int
 	var err error
 	try := func() {
-		rc.Read(func(fd uintptr) bool { n, err = TryRead(fd, make([]byte, 10)); return true })
+		rc.rc.Read(func(fd uintptr) bool { n, err = TryRead(fd, make([]byte, 10)); return true })
 	}
 	if try(); err != syscall.EAGAIN {
 		t.Errorf("TryRead with nothing there: %d, %v; want EAGAIN", n, err)
@@ -130,5 +130,23 @@ func TestTryRead(t *testing.T) {
 	b.Close()
 	if try(); n != 0 || err != nil {
 		t.Errorf("TryRead at the end: %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestNoAllocations: a Read or a Write through a Conn allocates nothing.
+func TestNoAllocations(t *testing.T) {
+	_, b, rc := pair(t)
+	msg, buf := []byte("hello"), make([]byte, 16)
+	go io.Copy(b, b) // echo
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := rc.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(rc, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a Write and a Read allocate %v times, want 0", allocs)
 	}
 }

@@ -35,9 +35,10 @@ type conn struct {
 	// first byte. At MaxConns, one reading a head for headGrace makes
 	// room (see Server.slowLocked).
 	headSince atomic.Int64
-	// raw is the connection's descriptor, read and written with package
-	// rawio, and waited on while idle; nil for TLS (see rawConn).
+	// raw is the connection's descriptor, waited on while idle, and rio
+	// reads and writes it (package rawio); both nil for TLS (see rawConn).
 	raw       syscall.RawConn
+	rio       *rawio.Conn
 	idleUntil atomic.Int64 // while waitIdle waits: when its keep-alive runs out (see monoNow and idle.go)
 	// While waitIdle waits, guarded by s.mu: c's place in the list of its
 	// tick of the idle wheel (see idle.go); wheelTick is 0 out of it.
@@ -79,8 +80,8 @@ func (r flushingReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	if r.c.raw != nil {
-		n, err := rawio.Read(r.c.raw, p)
+	if r.c.rio != nil {
+		n, err := r.c.rio.Read(p)
 		return n, r.c.opError("read", err)
 	}
 	return r.c.nc.Read(p)
@@ -93,8 +94,8 @@ type deadlineWriter struct{ c *conn }
 
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.s.timeout()))
-	if w.c.raw != nil {
-		n, err := rawio.Write(w.c.raw, p)
+	if w.c.rio != nil {
+		n, err := w.c.rio.Write(p)
 		return n, w.c.opError("write", err)
 	}
 	return w.c.nc.Write(p)
@@ -113,7 +114,9 @@ func (c *conn) opError(op string, err error) error {
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {
 	c.learnAddrs()
-	c.raw = c.rawConn()
+	if c.raw = c.rawConn(); c.raw != nil {
+		c.rio = rawio.New(c.raw)
+	}
 	if c.tls && !c.handshake() {
 		c.nc.Close()
 		c.end()

@@ -15,6 +15,7 @@ import (
 
 	"gunicorn-go/shared/examples/goapps"
 	"gunicorn-go/shared/testkit"
+	"gunicorn-go/stage1-wsgi-hello/rawio"
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
@@ -662,6 +663,7 @@ func TestRawIOErrors(t *testing.T) {
 	if c.raw = c.rawConn(); c.raw == nil {
 		t.Fatal("a TCP connection has no raw descriptor")
 	}
+	c.rio = rawio.New(c.raw)
 	r, w := flushingReader{c}, deadlineWriter{c}
 	c.serving = &serving{bw: bufio.NewWriter(w)}
 
