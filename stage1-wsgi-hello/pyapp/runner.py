@@ -101,6 +101,7 @@ class Conn:
         self.pending = bytearray()  # bytes sent by nobody yet, under lock (see send)
         self.main = threading.get_ident()  # the only thread that reads
         self.busy = 0  # the main thread is in this class's code: a signal handler must not enter it
+        self.missed = False  # a SIGURG came while busy: leave acts on it
         self.misses = 0  # waits in a row whose spin found nothing
         self.unspun = 0  # waits since a spin was last tried
 
@@ -211,18 +212,22 @@ class Conn:
         self.send([pack_header(0, K_RETURNED, rid)])
 
     def next_request(self):
-        """One thread: wait for the next request, answering pings meanwhile."""
+        """One thread: wait for the next request, answering pings meanwhile.
+
+        What came with it is acted on before it runs: a T read in the same
+        recv, for a request behind it, must not wait for the app to end.
+        """
         self.busy += 1
         try:
-            self.take_buffered()  # a T for a request read early comes before its turn
-            if self.ahead:
-                return self.ahead.popleft()
             while True:
+                self.take_buffered()  # a T read early comes before its request's turn
+                if self.ahead:
+                    return self.ahead.popleft()
                 kind, rid, payload = self.read_frame()
                 if self.control(kind, rid, payload):
-                    return rid, payload
+                    self.ahead.append((rid, payload))  # after what came with it
         finally:
-            self.busy -= 1
+            self.leave()
 
     def poll(self):
         """One thread, between a generator's chunks: act on what came."""
@@ -231,7 +236,7 @@ class Conn:
             self.fill(False)
             self.take_buffered()
         finally:
-            self.busy -= 1
+            self.leave()
 
     def take_buffered(self):
         """One thread: act on the frames already received, queueing requests."""
@@ -247,15 +252,30 @@ class Conn:
         """SIGURG, one thread: Go takes back a request while the main thread
         runs the app. Read what came (the requests, then the T), unless the
         signal arrived in this class's own code, which must not be entered
-        twice: the T is then read at the next request."""
+        twice: that code reads it as it leaves (see leave)."""
+        self.missed = True
         if not self.busy:
+            self.read_missed()
+
+    def leave(self):
+        """The main thread leaves this class's code (see busy): a SIGURG
+        that came meanwhile is acted on now, not after the app's request,
+        which may be the slow one its T is to get away from."""
+        self.busy -= 1
+        if not self.busy:
+            self.read_missed()
+
+    def read_missed(self):
+        """While a SIGURG is unanswered, read what came and act on it."""
+        while self.missed:
+            self.missed = False
             self.busy += 1
             try:
                 while self.fill(False):  # all of it: a request ahead may be large
                     pass
                 self.take_buffered()
             finally:
-                self.busy -= 1
+                self.busy -= 1  # a SIGURG meanwhile set missed again: the loop reads it
 
     def wait_room(self, response):
         """Wait until response may send more body, or is cancelled."""
@@ -271,7 +291,7 @@ class Conn:
                 if self.control(kind, rid, payload):
                     self.ahead.append((rid, payload))
         finally:
-            self.busy -= 1
+            self.leave()
 
     def send(self, frames):
         """Write frames (a list of bytes), usually with one system call.
@@ -302,7 +322,7 @@ class Conn:
             self.drain()
         finally:
             if main:
-                self.busy -= 1
+                self.leave()
 
     def drain(self):
         """Wait until everything pending is written.

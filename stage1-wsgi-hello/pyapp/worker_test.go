@@ -451,3 +451,59 @@ type respondOnly struct{ r *Request }
 func (o respondOnly) Call(_ *wsgi.Environ, start wsgi.StartResponse) (wsgi.Body, error) {
 	return o.r.Respond(start)
 }
+
+// TestTakeBackReadWithItsRequest: with one thread, a T that reaches the
+// runner in the same read as the request before it, its SIGURG coming
+// while the runner reads, is acted on before that request runs: the
+// request sent ahead is given back at once, not once the slow one ends.
+// The runner is stopped while the three are sent, so that it reads them
+// together when it goes on.
+func TestTakeBackReadWithItsRequest(t *testing.T) {
+	t.Parallel()
+	w := startTestWorker(t, "apps:router", Options{Threads: 1})
+	if r := do(t, w, request("GET", "/echo", nil)); r.err != nil { // the runner waits for its next request
+		t.Fatal(r.err)
+	}
+	folder := t.TempDir()
+	slowMarker, ran := filepath.Join(folder, "slow"), filepath.Join(folder, "ran")
+	if err := syscall.Kill(w.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	slow, err := w.Send(request("GET", "/wait_for?"+slowMarker, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead, err := w.Send(request("GET", "/wait_for?"+ran, nil)) // would leave ran.started if it ran
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.TakeBack(ahead)
+	if err := syscall.Kill(w.pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	defer os.WriteFile(slowMarker, nil, 0o644) // lets the slow one end, whatever happens
+
+	waitFile(t, slowMarker+".started")
+	taken := make(chan error, 1)
+	go func() {
+		_, err := ahead.Respond(func(string, []wsgi.Header, error) (wsgi.Write, error) { return nil, nil })
+		taken <- err
+	}()
+	select {
+	case err := <-taken:
+		if !errors.Is(err, ErrTakenBack) {
+			t.Fatalf("the request sent ahead: %v, want ErrTakenBack", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request sent ahead was not given back while the slow one runs")
+	}
+	if err := os.WriteFile(slowMarker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := do(t, respondOnly{slow}, nil); got.err != nil {
+		t.Errorf("the slow request: %v", got.err)
+	}
+	if _, err := os.Stat(ran + ".started"); err == nil {
+		t.Error("the request taken back ran")
+	}
+}
