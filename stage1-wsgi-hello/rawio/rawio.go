@@ -100,6 +100,10 @@ func New(rc syscall.RawConn) *Conn {
 	return c
 }
 
+// RawConn returns the descriptor c reads and writes, to wait on it
+// otherwise (a peek, say).
+func (c *Conn) RawConn() syscall.RawConn { return c.rc }
+
 // Read reads into p as a net.Conn's Read does: it waits, through Go's
 // poller, until at least one byte is there, within the read deadline set
 // on the connection, and returns io.EOF at the end of the stream. A failed

@@ -35,9 +35,8 @@ type conn struct {
 	// first byte. At MaxConns, one reading a head for headGrace makes
 	// room (see Server.slowLocked).
 	headSince atomic.Int64
-	// raw is the connection's descriptor, waited on while idle, and rio
-	// reads and writes it (package rawio); both nil for TLS (see rawConn).
-	raw       syscall.RawConn
+	// rio reads and writes the connection's descriptor (package rawio),
+	// and its RawConn is waited on while idle; nil for TLS (see rawConn).
 	rio       *rawio.Conn
 	idleUntil atomic.Int64 // while waitIdle waits: when its keep-alive runs out (see monoNow and idle.go)
 	// While waitIdle waits, guarded by s.mu: c's place in the list of its
@@ -114,8 +113,8 @@ func (c *conn) opError(op string, err error) error {
 // answer it, and go round again while the connection is kept alive.
 func (c *conn) serve() {
 	c.learnAddrs()
-	if c.raw = c.rawConn(); c.raw != nil {
-		c.rio = rawio.New(c.raw)
+	if raw := c.rawConn(); raw != nil {
+		c.rio = rawio.New(raw)
 	}
 	if c.tls && !c.handshake() {
 		c.nc.Close()
@@ -174,7 +173,7 @@ func (c *conn) end() {
 // buffers or a deadline, until its keep-alive runs out (sweepIdle wakes it
 // then, see idle.go), and serves on.
 func (c *conn) waitIdle() {
-	ok := !c.evicted.Load() && waitReadable(c.raw)
+	ok := !c.evicted.Load() && waitReadable(c.rio.RawConn())
 	ok = c.wokeInTime() && ok
 	if !ok {
 		c.nc.Close()
@@ -304,7 +303,7 @@ func (c *conn) waitFirstByte(first bool) waitResult {
 	deadline := now.Add(wait)
 	// Each deadline set here could undo an eviction's (makeRoom sets the
 	// deadline to now from another goroutine), so evicted is checked after.
-	if c.raw == nil || wait <= idleGrace {
+	if c.rio == nil || wait <= idleGrace {
 		_ = c.nc.SetReadDeadline(deadline)
 		_, err := c.br.Peek(1)
 		return readyIf(err == nil && !c.evicted.Load())

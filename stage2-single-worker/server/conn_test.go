@@ -660,10 +660,11 @@ func TestRawIOErrors(t *testing.T) {
 	}
 	defer nc.Close()
 	c := &conn{s: &Server{}, nc: nc}
-	if c.raw = c.rawConn(); c.raw == nil {
+	raw := c.rawConn()
+	if raw == nil {
 		t.Fatal("a TCP connection has no raw descriptor")
 	}
-	c.rio = rawio.New(c.raw)
+	c.rio = rawio.New(raw)
 	r, w := flushingReader{c}, deadlineWriter{c}
 	c.serving = &serving{bw: bufio.NewWriter(w)}
 
