@@ -66,6 +66,14 @@ func (p Program) Main(args, environ []string, stdout, stderr io.Writer) int {
 			defer stop()
 		}
 	}
+	if path := os.Getenv("GUNICORN_GO_ALLOCPROFILE"); path != "" {
+		// For bench/: what the master allocated, written when it exits.
+		if stop, err := startAllocProfile(path); err != nil {
+			fmt.Fprintf(stderr, "Error: %v\n", err)
+		} else {
+			defer stop()
+		}
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
