@@ -48,8 +48,29 @@ type pool struct {
 
 // waiter is one request waiting for a thread.
 type waiter struct {
-	env *wsgi.Environ
-	ch  chan sent // receives the request as sent, or why it was not
+	env   *wsgi.Environ
+	ch    chan sent   // receives the request as sent, or why it was not
+	timer *time.Timer // stopped while the waiter is not in use
+}
+
+// waiters keeps the waiters that are not in use, each with its channel and
+// stopped timer: at wrk -c64 against 2 runners nearly every request waits
+// here, and a fresh waiter, channel and timer were 350 of the 1,000 bytes
+// the master allocated per request (an allocation profile of hello.py).
+// A waiter goes back only when its channel is empty and nobody holds it.
+var waiters = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &waiter{ch: make(chan sent, 1), timer: t}
+}}
+
+// done puts back a waiter whose channel is empty and which is in no list:
+// its timer is stopped, so nothing will be sent to it (since Go 1.23 a
+// stopped timer's channel holds no stale tick).
+func (wt *waiter) done() {
+	wt.timer.Stop()
+	wt.env = nil
+	waiters.Put(wt)
 }
 
 // sent is what a waiter learns: its request, sent to a worker, or an error
@@ -127,7 +148,9 @@ func (p *pool) send(env *wsgi.Environ, front bool) (*pyapp.Request, *worker, err
 		}
 		return r, w, err
 	}
-	wt := &waiter{env: env, ch: make(chan sent, 1)}
+	wt := waiters.Get().(*waiter)
+	wt.env = env
+	wt.timer.Reset(p.wait)
 	if front {
 		p.waiting = slices.Insert(p.waiting, 0, wt)
 	} else {
@@ -135,12 +158,11 @@ func (p *pool) send(env *wsgi.Environ, front bool) (*pyapp.Request, *worker, err
 	}
 	p.mu.Unlock()
 
-	timer := time.NewTimer(p.wait)
-	defer timer.Stop()
+	defer wt.done() // on every way out the channel has been emptied or never sent to
 	select {
 	case s := <-wt.ch:
 		return s.r, nil, s.err
-	case <-timer.C:
+	case <-wt.timer.C:
 	}
 	p.mu.Lock()
 	if i := slices.Index(p.waiting, wt); i >= 0 {
