@@ -44,23 +44,29 @@ type call struct {
 	cleanup func() // removes a request body pyapp spooled
 	expired bool   // guarded by w.mu: given up on by Expire
 
-	ready chan struct{} // poked (never blocks) when something arrives
-
-	mu          sync.Mutex
-	head        []byte       // guarded by mu: the H payload, until waitHead takes it
-	hasHead     bool         // guarded by mu
-	segs        []segment    // guarded by mu: body not yet taken, in order
-	memHeld     int64        // guarded by mu: bytes of segs in memory, drawn from the budget
-	files       []*spoolFile // guarded by mu: open spool files, the last one written
-	room        int64        // guarded by mu: disk reserved from SpoolBudget, not yet written
-	ended       bool         // guarded by mu: E, X, death or expiry: nothing more comes
-	err         error        // guarded by mu: nil for E, else why it ended
-	closed      bool         // guarded by mu: Close was called
-	received    int64        // guarded by mu: body bytes received
-	granted     int64        // guarded by mu: body bytes the runner may send in all
-	consumed    int64        // guarded by mu: body bytes taken by Next
-	warned      bool         // guarded by mu: the held-at-the-client's-pace warning was logged
-	spoolFailed bool         // guarded by mu: the spool file could not be written, and it was logged
+	mu sync.Mutex
+	// arrived is signalled, under mu, when something arrives: the head, a
+	// chunk, the end. (A condition rather than a channel: the waiter checks
+	// what came under mu anyway, and a channel was one more allocation per
+	// request.)
+	arrived     sync.Cond
+	hasHead     bool          // guarded by mu
+	headWaits   bool          // guarded by mu: the head came, and waitHead has not taken it
+	status      string        // guarded by mu: the head, parsed, until waitHead takes it
+	headers     []wsgi.Header // guarded by mu: likewise
+	headErr     error         // guarded by mu: why the head would not parse
+	segs        []segment     // guarded by mu: body not yet taken, in order
+	memHeld     int64         // guarded by mu: bytes of segs in memory, drawn from the budget
+	files       []*spoolFile  // guarded by mu: open spool files, the last one written
+	room        int64         // guarded by mu: disk reserved from SpoolBudget, not yet written
+	ended       bool          // guarded by mu: E, X, death or expiry: nothing more comes
+	err         error         // guarded by mu: nil for E, else why it ended
+	closed      bool          // guarded by mu: Close was called
+	received    int64         // guarded by mu: body bytes received
+	granted     int64         // guarded by mu: body bytes the runner may send in all
+	consumed    int64         // guarded by mu: body bytes taken by Next
+	warned      bool          // guarded by mu: the held-at-the-client's-pace warning was logged
+	spoolFailed bool          // guarded by mu: the spool file could not be written, and it was logged
 }
 
 // segment is a piece of body: data in memory, or n bytes of a spool file
@@ -94,8 +100,9 @@ const (
 func newCall(w *Worker, env *wsgi.Environ, cleanup func()) *call {
 	c := &call{
 		w: w, env: env, cleanup: cleanup, started: time.Now(),
-		ready: make(chan struct{}, 1), granted: w.opts.firstWindow(),
+		granted: w.opts.firstWindow(),
 	}
+	c.arrived.L = &c.mu
 	c.Request.c = c
 	return c
 }
@@ -112,16 +119,12 @@ func (c *call) silence(now time.Time) time.Duration {
 // hear notes a sign of life from the app (see heard).
 func (c *call) hear() { c.heard.Store(int64(time.Since(c.started))) }
 
-func (c *call) poke() {
-	select {
-	case c.ready <- struct{}{}:
-	default:
-	}
-}
-
-// onHead takes the H frame.
+// onHead takes the H frame. It is parsed here, on the reader's goroutine,
+// straight out of the reader's buffer: parseHead copies it once, into the
+// string the headers are cut from.
 func (c *call) onHead(payload []byte) error {
 	c.hear()
+	status, headers, err := parseHead(payload)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hasHead {
@@ -129,8 +132,8 @@ func (c *call) onHead(payload []byte) error {
 	}
 	c.hasHead = true
 	if !c.ended {
-		c.head = slices.Clone(payload)
-		c.poke()
+		c.headWaits, c.status, c.headers, c.headErr = true, status, headers, err
+		c.arrived.Broadcast()
 	}
 	return nil
 }
@@ -150,7 +153,7 @@ func (c *call) onBody(payload []byte) {
 	c.keepLocked(payload)
 	grant := c.growLocked()
 	c.noteHeldLocked()
-	c.poke()
+	c.arrived.Broadcast()
 	c.mu.Unlock()
 	if grant > 0 {
 		c.w.grant(c.id, grant)
@@ -300,30 +303,27 @@ func (c *call) finish(err error) {
 	c.mu.Lock()
 	if !c.ended {
 		c.ended, c.err = true, err
-		if err != nil && !c.hasHead {
-			c.head = nil
-		}
-		c.poke()
+		c.arrived.Broadcast()
 	}
 	c.mu.Unlock()
 }
 
 // waitHead waits for the head, or for the response to end without one.
 func (c *call) waitHead() (status string, headers []wsgi.Header, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for {
-		c.mu.Lock()
-		head, ended, cerr := c.head, c.ended, c.err
-		c.head = nil
-		c.mu.Unlock()
 		switch {
-		case head != nil:
-			return parseHead(head) // a failure after the head is Next's to report
-		case ended && cerr != nil:
-			return "", nil, cerr
-		case ended:
+		case c.headWaits: // a failure after the head is Next's to report
+			status, headers, err = c.status, c.headers, c.headErr
+			c.headWaits, c.status, c.headers, c.headErr = false, "", nil, nil
+			return status, headers, err
+		case c.ended && c.err != nil:
+			return "", nil, c.err
+		case c.ended:
 			return "", nil, fmt.Errorf("%w: request %d ended without a head", ErrProtocol, c.id)
 		}
-		<-c.ready
+		c.arrived.Wait()
 	}
 }
 
@@ -335,8 +335,8 @@ const spoolRead = 64 << 10
 // error wrapping ErrRunnerDied, or the error Expire was given. Each chunk
 // is a fresh slice the caller may keep.
 func (c *call) Next() ([]byte, error) {
+	c.mu.Lock()
 	for {
-		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
 			return nil, errBodyClosed
@@ -358,8 +358,7 @@ func (c *call) Next() ([]byte, error) {
 			}
 			return nil, err
 		}
-		c.mu.Unlock()
-		<-c.ready
+		c.arrived.Wait()
 	}
 }
 
