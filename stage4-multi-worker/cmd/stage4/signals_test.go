@@ -127,6 +127,9 @@ func TestBrokenReplacementsBackOff(t *testing.T) {
 	dir := t.TempDir()
 	writeApp(t, dir, "versioned.py", versioned("one"))
 	m := startMaster(t, nil, "-w", "2", "--chdir", dir, "versioned:app")
+	// Both must have loaded the app before it breaks: a first worker that
+	// cannot load it stops the master (exit 4), as gunicorn's does.
+	m.WaitLog("Ready: 2 worker(s) serve", startTimeout)
 	pids := m.waitWorkers(2, nil)
 	writeApp(t, dir, "versioned.py", "raise ImportError('broken on disk')\n")
 	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
