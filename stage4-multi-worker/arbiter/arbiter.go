@@ -238,8 +238,16 @@ func (a *arbiter) loop() int {
 	a.manage()
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	var alive <-chan time.Time // nil: never
+	if a.cfg.Alive != nil && a.cfg.AliveEvery > 0 {
+		at := time.NewTicker(a.cfg.AliveEvery)
+		defer at.Stop()
+		alive = at.C
+	}
 	for {
 		select {
+		case <-alive:
+			a.cfg.Alive(a.elog)
 		case s := <-a.sigs:
 			a.handleSignal(s)
 		case ev := <-a.events:

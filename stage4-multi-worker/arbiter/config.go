@@ -75,6 +75,12 @@ type Config struct {
 	// OnWINCH runs at WINCH, in the loop. Nil: WINCH is ignored, as
 	// gunicorn ignores it when not daemonized.
 	OnWINCH func(log *logging.ErrorLog)
+	// Alive runs in the loop every AliveEvery, between the loop's other
+	// work: stage 6's ping of systemd's watchdog, which only a loop that
+	// still turns may send (a goroutine of its own would ping on while the
+	// loop is stuck in a handler). Nil, or AliveEvery 0: nothing.
+	Alive      func(log *logging.ErrorLog)
+	AliveEvery time.Duration
 	// Stop, when not nil, stops the master gracefully, as TERM does, when
 	// it receives a reason, which is logged: stage 6's old master once the
 	// new one it started serves. A Stop during start-up waits for the loop.

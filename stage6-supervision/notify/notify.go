@@ -118,28 +118,6 @@ func (n *Notifier) WatchdogInterval() time.Duration {
 	return n.watchdog
 }
 
-// Watch sends WATCHDOG=1 at half the watchdog interval until stop is
-// closed, and returns at once when there is no watchdog. errf is told of a
-// failed send.
-func (n *Notifier) Watch(stop <-chan struct{}, errf func(error)) {
-	every := n.WatchdogInterval() / 2
-	if every <= 0 {
-		return
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			if err := n.Send(Watchdog); err != nil && errf != nil {
-				errf(err)
-			}
-		}
-	}
-}
-
 // monotonicUSec reads CLOCK_MONOTONIC, which package time keeps to itself,
 // in microseconds.
 func monotonicUSec() int64 {

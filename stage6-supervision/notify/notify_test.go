@@ -113,19 +113,3 @@ func TestFromEnv(t *testing.T) {
 		})
 	}
 }
-
-// TestWatch: WATCHDOG=1, again and again, until stopped.
-func TestWatch(t *testing.T) {
-	addr := filepath.Join(t.TempDir(), "notify.sock")
-	c := listen(t, addr)
-	n := &Notifier{socket: addr, watchdog: 20 * time.Millisecond}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() { n.Watch(stop, func(err error) { t.Error(err) }); close(done) }()
-	for range 3 {
-		if got := next(t, c); got != Watchdog {
-			t.Fatalf("got %q, want %q", got, Watchdog)
-		}
-	}
-	close(stop)
-	<-done
-}

@@ -107,9 +107,6 @@ func (svc *service) run(s *command.Settings) int {
 	cfg := svc.hooks(master.FromSettings(first))
 	cfg.Bind = s.Server.Bind
 
-	watch := make(chan struct{})
-	defer close(watch)
-	go svc.notifier.Watch(watch, func(err error) { svc.logger().Warnf("sd_notify watchdog: %v", err) })
 	if svc.upgraded() {
 		go func() {
 			<-svc.parent.Gone()
@@ -140,6 +137,9 @@ func (svc *service) hooks(cfg arbiter.Config) arbiter.Config {
 			}
 			return svc.hooks(next), warnings, nil
 		}
+	}
+	if every := svc.notifier.WatchdogInterval() / 2; every > 0 {
+		cfg.Alive, cfg.AliveEvery = svc.alive, every
 	}
 	cfg.Ready = svc.ready
 	cfg.Stopping = svc.stopped
@@ -173,6 +173,16 @@ func (svc *service) listen(ctx context.Context, log *logging.ErrorLog, inner fun
 	svc.lns = lns
 	svc.mu.Unlock()
 	return lns, nil
+}
+
+// alive is the Alive hook, run by the loop at half the interval systemd's
+// watchdog asked for: WATCHDOG=1. Sent from the loop, between its other
+// work, it stops when the loop is stuck (in a hook, a reload, a lock), and
+// systemd then restarts the master, which is what the watchdog is for.
+func (svc *service) alive(log *logging.ErrorLog) {
+	if err := svc.notifier.Send(notify.Watchdog); err != nil {
+		log.Warnf("sd_notify watchdog: %v", err)
+	}
 }
 
 // ready is the Ready hook. The first time, whoever started us is told

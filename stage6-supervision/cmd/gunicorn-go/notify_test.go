@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"gunicorn-go/shared/testkit"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -109,6 +111,62 @@ func TestNotifyWatchdog(t *testing.T) {
 	s := startServer(t, startOptions{env: []string{"NOTIFY_SOCKET=" + sock, "WATCHDOG_USEC=200000"}}, "-b", "127.0.0.1:0", "go:hello")
 	pings := 0
 	for pings < 3 {
+		if m := nextMessage(t, msgs, `WATCHDOG=1|READY=1\n.*`); m == "WATCHDOG=1" {
+			pings++
+		}
+	}
+	s.Signal(syscall.SIGTERM)
+	s.Wait(waitTimeout)
+}
+
+// TestWatchdogFollowsTheLoop: WATCHDOG=1 comes from the master's loop,
+// between its other work, so a loop that is stuck says nothing until it
+// turns again, and systemd's watchdog can restart it. Here the loop is stuck
+// in a HUP, reading a gunicorn.conf.py that waits for a file. (A goroutine
+// of its own, as before, pinged on through it.)
+func TestWatchdogFollowsTheLoop(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stuck, reading, release := filepath.Join(dir, "stuck"), filepath.Join(dir, "reading"), filepath.Join(dir, "release")
+	writeFile(t, dir, "versioned.py", versioned("one"))
+	writeFile(t, dir, "gunicorn.conf.py", fmt.Sprintf(`import os, time
+if os.path.exists(%q):
+    open(%q, "w").close()
+    while not os.path.exists(%q):
+        time.sleep(0.01)
+`, stuck, reading, release))
+	sock, msgs := notifySocket(t, true)
+	s := startServer(t, startOptions{dir: dir, env: []string{"NOTIFY_SOCKET=" + sock, "WATCHDOG_USEC=200000"}},
+		"-w", "1", "-b", "127.0.0.1:0", "versioned:app")
+	for pings := 0; pings < 2; {
+		if m := nextMessage(t, msgs, `WATCHDOG=1|READY=1\n.*`); m == "WATCHDOG=1" {
+			pings++
+		}
+	}
+
+	writeFile(t, dir, "stuck", "")
+	s.Signal(syscall.SIGHUP)
+	testkit.WaitFor(t, "the config file read again at HUP", waitTimeout, func() bool { _, err := os.Stat(reading); return err == nil })
+	// What was sent before the loop began the reload has arrived by now:
+	// 10 pings' time without one is the loop stuck, not the pings late.
+	time.Sleep(300 * time.Millisecond)
+	for len(msgs) > 0 {
+		<-msgs
+	}
+	quiet := time.After(time.Second)
+	for waiting := true; waiting; {
+		select {
+		case m := <-msgs:
+			if m == "WATCHDOG=1" {
+				t.Fatalf("WATCHDOG=1 while the loop was stuck reading the config file")
+			}
+		case <-quiet:
+			waiting = false
+		}
+	}
+
+	writeFile(t, dir, "release", "")
+	for pings := 0; pings < 2; { // and READY=1 once the new worker serves
 		if m := nextMessage(t, msgs, `WATCHDOG=1|READY=1\n.*`); m == "WATCHDOG=1" {
 			pings++
 		}
