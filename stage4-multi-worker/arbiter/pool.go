@@ -64,11 +64,17 @@ var waiters = sync.Pool{New: func() any {
 	return &waiter{ch: make(chan sent, 1), timer: t}
 }}
 
-// done puts back a waiter whose channel is empty and which is in no list:
-// its timer is stopped, so nothing will be sent to it (since Go 1.23 a
-// stopped timer's channel holds no stale tick).
+// done puts back a waiter whose channel is empty and which is in no list,
+// its timer stopped. Since Go 1.23 a stopped timer's channel holds no stale
+// tick; the drain is for GODEBUG=asynctimerchan=1, where it may, and the
+// waiter's next wait would end at once with a 503.
 func (wt *waiter) done() {
-	wt.timer.Stop()
+	if !wt.timer.Stop() {
+		select {
+		case <-wt.timer.C:
+		default:
+		}
+	}
 	wt.env = nil
 	waiters.Put(wt)
 }
