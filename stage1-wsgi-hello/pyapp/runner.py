@@ -223,9 +223,7 @@ class Conn:
                 self.take_buffered()  # a T read early comes before its request's turn
                 if self.ahead:
                     return self.ahead.popleft()
-                kind, rid, payload = self.read_frame()
-                if self.control(kind, rid, payload):
-                    self.ahead.append((rid, payload))  # after what came with it
+                self.take(*self.read_frame())  # after what came with it
         finally:
             self.leave()
 
@@ -244,9 +242,12 @@ class Conn:
             frame = self.buffered_frame()
             if frame is None:
                 return
-            kind, rid, payload = frame
-            if self.control(kind, rid, payload):
-                self.ahead.append((rid, payload))
+            self.take(*frame)
+
+    def take(self, kind, rid, payload):
+        """One thread: act on a frame; a request waits in ahead, in order."""
+        if self.control(kind, rid, payload):
+            self.ahead.append((rid, payload))
 
     def take_back_now(self, signum, frame):
         """SIGURG, one thread: Go takes back a request while the main thread
@@ -287,9 +288,7 @@ class Conn:
         self.busy += 1
         try:
             while response.room <= 0 and not response.cancelled:
-                kind, rid, payload = self.read_frame()
-                if self.control(kind, rid, payload):
-                    self.ahead.append((rid, payload))
+                self.take(*self.read_frame())
         finally:
             self.leave()
 
