@@ -129,8 +129,13 @@ def own_headers(environ, start_response):
 def chatty(environ, start_response):
     """Writes a line to wsgi.errors, one to stdout and one to stderr."""
     environ["wsgi.errors"].write("to wsgi.errors\n")
-    print("to stdout", flush=True)
-    print("to stderr", file=sys.stderr, flush=True)
+    # One write a line: under PYTHONUNBUFFERED, print() writes the text and
+    # its newline apart, and the server's own wsgi.errors line, written to
+    # the same stderr by another process, could land between them.
+    sys.stdout.write("to stdout\n")
+    sys.stdout.flush()
+    sys.stderr.write("to stderr\n")
+    sys.stderr.flush()
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"said\n"]
 
