@@ -126,6 +126,7 @@ func TestMarkdown(t *testing.T) {
 			Python: "Python 3.11.2", Django: "3.2.25", Wrk: "wrk 4.1.0"},
 		Load:    Load{Threads: 2, Conns: 64, Duration: 8 * time.Second},
 		Rounds:  3,
+		Warmup:  time.Second,
 		Results: fakeResults(Cases(DefaultOptions)),
 	}
 	testkit.Golden(t, filepath.Join("testdata", "results.golden"), rep.Markdown(), *update)

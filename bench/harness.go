@@ -47,6 +47,9 @@ type Config struct {
 	Rounds int    // how many times each case's list of servers runs; 0 means 1
 	// Pause is how long a slow client waits between bytes (case 6).
 	Pause time.Duration
+	// Warmup is how long wrk drives each server, unmeasured, before its
+	// side load starts and its measured run: 0 for none.
+	Warmup time.Duration
 	// Dir holds files the run writes, such as wrk's scripts.
 	Dir string
 	// Options built the cases; Mixed reads its slow request from them.
@@ -249,6 +252,24 @@ func runEntry(cfg Config, c Case, e Entry, progress io.Writer) (row Row) {
 // measure runs the case's load against addr with e's side load beside it,
 // and reads the server's memory before the side load lets go.
 func measure(cfg Config, c Case, e Entry, addr string, p *proc.Proc) (res Result, mem proc.Memory, notes []string, err error) {
+	script := ""
+	if c.Script != "" {
+		script = filepath.Join(cfg.Dir, "case"+c.ID+".lua")
+		if err := os.WriteFile(script, []byte(c.Script), 0o644); err != nil {
+			return res, mem, nil, fmt.Errorf("write wrk script: %w", err)
+		}
+	}
+	// A fresh server's first second is not its steady state: its runtime
+	// and pools are still growing, and its Python has met none of the app's
+	// paths. The warm-up keeps that second out of every measured run, the
+	// side loads' included (bench/README.md, "Method").
+	if cfg.Warmup > 0 {
+		warm := cfg.Load
+		warm.Duration = cfg.Warmup
+		if _, err := RunWrk(cfg.Wrk, warm, "http://"+addr+c.Path, script); err != nil {
+			return res, mem, nil, fmt.Errorf("warm-up: %w", err)
+		}
+	}
 	if n := e.Side.idle; n > 0 {
 		idle, err := openIdle(addr, "/", n, 64)
 		if err != nil {
@@ -276,13 +297,6 @@ func measure(cfg Config, c Case, e Entry, addr string, p *proc.Proc) (res Result
 		res = m.Result
 		notes = append(notes, fmt.Sprintf("slow: %d requests, p99 %v", m.Slow, latency(m.SlowP99)))
 	default:
-		script := ""
-		if c.Script != "" {
-			script = filepath.Join(cfg.Dir, "case"+c.ID+".lua")
-			if err := os.WriteFile(script, []byte(c.Script), 0o644); err != nil {
-				return res, mem, nil, fmt.Errorf("write wrk script: %w", err)
-			}
-		}
 		if res, err = RunWrk(cfg.Wrk, cfg.Load, "http://"+addr+c.Path, script); err != nil {
 			return res, mem, nil, err
 		}

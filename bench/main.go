@@ -46,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Slow, "slow", o.Slow, "case 6's slow clients")
 	fs.Float64Var(&o.MixedLoad, "mixed-load", o.MixedLoad, "case 7's load, a share of what the threads can hold, as an open loop (0: a closed loop, as wrk)")
 	fs.IntVar(&o.StartupWorkers, "startup-workers", o.StartupWorkers, "case 8's workers")
+	warmup := fs.Duration("warmup", time.Second, "how long wrk drives each server, unmeasured, before its measured run (0: none; whole seconds)")
 	pause := fs.Duration("pause", time.Second, "how long a slow client waits between bytes (case 6)")
 	python := fs.String("python", "/usr/bin/python3", "the Python of gunicorn, of uWSGI's plugin, and gunicorn-go's --python (Debian's has Django)")
 	root := fs.String("root", "", "the repository's root (default: the directory holding go.work above here)")
@@ -63,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *quick {
-		*dur, *rounds = time.Second, 1
+		*dur, *rounds, *warmup = time.Second, 1, 0
 	}
 	selected, err := SelectCases(Cases(o), *cases)
 	if err != nil {
@@ -106,11 +107,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Load:    Load{Threads: *threads, Conns: *conns, Duration: *dur},
 		Rounds:  *rounds,
 		Pause:   *pause,
+		Warmup:  *warmup,
 		Dir:     dir,
 		Options: o,
 	}
 	results := Run(cfg, selected, stderr)
-	rep := Report{Machine: describeMachine(env, wrk), Load: cfg.Load, Rounds: cfg.Rounds, Quick: *quick, Results: results}
+	rep := Report{Machine: describeMachine(env, wrk), Load: cfg.Load, Rounds: cfg.Rounds, Warmup: cfg.Warmup, Quick: *quick, Results: results}
 	md := rep.Markdown()
 	fmt.Fprint(stdout, md)
 	status := 0

@@ -80,7 +80,8 @@ type Report struct {
 	Machine Machine
 	Load    Load
 	Rounds  int
-	Quick   bool // one-second runs: a smoke test, not figures
+	Warmup  time.Duration // unmeasured wrk run before each server's measured one
+	Quick   bool          // one-second runs: a smoke test, not figures
 	Results []CaseResult
 }
 
@@ -111,8 +112,12 @@ func (rep Report) Markdown() string {
 	if len(ids) > 0 {
 		more = fmt.Sprintf(" (%d for %s %s, whose figure is a ratio of paired rounds)", n, plural(len(ids), "case", "cases"), strings.Join(ids, " and "))
 	}
-	fmt.Fprintf(&b, "- load: `wrk %s` (%s); %d %s per case%s, every other one in reverse order, each row its median round\n\n",
-		strings.Join(rep.Load.Args("URL", "")[:4], " "), m.Wrk, max(rep.Rounds, 1), plural(max(rep.Rounds, 1), "round", "rounds"), more)
+	warm := ""
+	if rep.Warmup > 0 {
+		warm = fmt.Sprintf(", each server first driven %v unmeasured (a warm-up, before any side load)", rep.Warmup)
+	}
+	fmt.Fprintf(&b, "- load: `wrk %s` (%s)%s; %d %s per case%s, every other one in reverse order, each row its median round\n\n",
+		strings.Join(rep.Load.Args("URL", "")[:4], " "), m.Wrk, warm, max(rep.Rounds, 1), plural(max(rep.Rounds, 1), "round", "rounds"), more)
 
 	b.WriteString("## Goals\n\n")
 	b.WriteString("The issue's targets for gunicorn-go, each judged on its best row.\n\n")

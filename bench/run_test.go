@@ -40,6 +40,7 @@ func TestRun(t *testing.T) {
 		Wrk:     wrk,
 		Load:    Load{Threads: 1, Conns: 4, Duration: time.Second},
 		Pause:   100 * time.Millisecond,
+		Warmup:  time.Second, // the path make bench takes, before each measured run
 		Dir:     t.TempDir(),
 		Options: DefaultOptions,
 	}
