@@ -67,15 +67,20 @@ type call struct {
 	consumed    int64         // guarded by mu: body bytes taken by Next
 	warned      bool          // guarded by mu: the held-at-the-client's-pace warning was logged
 	spoolFailed bool          // guarded by mu: the spool file could not be written, and it was logged
+	// lent is the pooled buffer of the chunk Next returned last, given back
+	// (putBig) when the server asks for the next chunk or closes the body:
+	// it has written that chunk by then (see wsgi.Body). Guarded by mu.
+	lent []byte
 }
 
 // segment is a piece of body: data in memory, or n bytes of a spool file
 // from off.
 type segment struct {
-	data []byte
-	file *spoolFile
-	off  int64
-	n    int64
+	data   []byte
+	pooled bool // data came from getBig: putBig it once it is done with
+	file   *spoolFile
+	off    int64
+	n      int64
 }
 
 // spoolFile is one of a response's spool files. Its size is charged to the
@@ -140,17 +145,19 @@ func (c *call) onHead(payload []byte) error {
 
 // onBody takes a B frame's chunk: into memory while this response's share
 // and the budget allow, else into a spool file. A payload that aliases the
-// reader's buffer is copied either way (see ownsPayload).
-func (c *call) onBody(payload []byte) {
+// reader's buffer is copied either way (see ownsPayload). It reports
+// whether it kept payload itself: its buffer is then the call's to give
+// back (see bufpool.go).
+func (c *call) onBody(payload []byte) (kept bool) {
 	c.hear()
 	c.mu.Lock()
 	n := int64(len(payload))
 	c.received += n
 	if c.ended || c.closed {
 		c.mu.Unlock()
-		return // nobody wants it any more
+		return false // nobody wants it any more
 	}
-	c.keepLocked(payload)
+	kept = c.keepLocked(payload)
 	grant := c.growLocked()
 	c.noteHeldLocked()
 	c.arrived.Broadcast()
@@ -158,10 +165,12 @@ func (c *call) onBody(payload []byte) {
 	if grant > 0 {
 		c.w.grant(c.id, grant)
 	}
+	return kept
 }
 
-// keepLocked queues payload, in memory or in a spool file.
-func (c *call) keepLocked(payload []byte) {
+// keepLocked queues payload, in memory or in a spool file, and reports
+// whether it keeps payload itself (see onBody).
+func (c *call) keepLocked(payload []byte) (kept bool) {
 	o := c.w.opts
 	n := int64(len(payload))
 	switch {
@@ -171,7 +180,7 @@ func (c *call) keepLocked(payload []byte) {
 	default:
 		err := c.spoolLocked(payload)
 		if err == nil {
-			return
+			return false
 		}
 		if !c.spoolFailed {
 			c.spoolFailed = true
@@ -181,13 +190,15 @@ func (c *call) keepLocked(payload []byte) {
 	}
 	c.memHeld += n
 	data := payload
-	if !ownsPayload(c.w.br, payload) {
+	kept = ownsPayload(c.w.br, payload)
+	if !kept {
 		// It aliases the reader's buffer. (A larger frame's payload is
 		// kept as read: for a 100 KB response, one copy and one
 		// allocation fewer, about 10% of the master's CPU.)
 		data = slices.Clone(payload)
 	}
-	c.segs = append(c.segs, segment{data: data, n: n})
+	c.segs = append(c.segs, segment{data: data, n: n, pooled: kept})
+	return kept
 }
 
 // spoolLocked appends data to the spool file being written, starting one
@@ -332,10 +343,12 @@ const spoolRead = 64 << 10
 
 // Next returns the next body chunk, io.EOF after the last, or why the
 // response failed: an *AppError when the app raised after its head, an
-// error wrapping ErrRunnerDied, or the error Expire was given. Each chunk
-// is a fresh slice the caller may keep.
+// error wrapping ErrRunnerDied, or the error Expire was given. A chunk is
+// the caller's until it calls Next again or Close, as wsgi.Body says: a
+// large one's buffer is reused after that (see bufpool.go).
 func (c *call) Next() ([]byte, error) {
 	c.mu.Lock()
+	c.giveBackLocked()
 	for {
 		if c.closed {
 			c.mu.Unlock()
@@ -369,6 +382,9 @@ func (c *call) takeLocked() ([]byte, error) {
 	seg := &c.segs[0]
 	if seg.data != nil {
 		chunk := seg.data
+		if seg.pooled {
+			c.lent = chunk
+		}
 		c.memHeld -= seg.n
 		c.w.opts.Budget.give(seg.n)
 		c.segs = c.segs[1:]
@@ -434,6 +450,12 @@ func (c *call) release() {
 	c.mu.Lock()
 	c.w.opts.Budget.give(c.memHeld)
 	c.memHeld = 0
+	c.giveBackLocked()
+	for _, seg := range c.segs {
+		if seg.pooled {
+			putBig(seg.data)
+		}
+	}
 	c.segs = nil
 	for len(c.files) > 0 {
 		c.closeFileLocked(c.files[0])
@@ -445,6 +467,14 @@ func (c *call) release() {
 	c.mu.Unlock()
 	if cleanup != nil {
 		cleanup()
+	}
+}
+
+// giveBackLocked gives back the buffer of the chunk Next returned last.
+func (c *call) giveBackLocked() {
+	if c.lent != nil {
+		putBig(c.lent)
+		c.lent = nil
 	}
 }
 

@@ -93,7 +93,7 @@ const readBufferSize = 64 << 10
 
 // readFrame reads the next frame from br. The payload aliases br's buffer when
 // it fits there and is then valid only until the next read: callers copy what
-// they keep.
+// they keep. A larger one comes from getBig, and is the caller's to give back.
 func readFrame(br *bufio.Reader) (kind byte, id uint32, payload []byte, err error) {
 	hdr, err := br.Peek(frameHeaderLen)
 	if err != nil {
@@ -113,8 +113,9 @@ func readFrame(br *bufio.Reader) (kind byte, id uint32, payload []byte, err erro
 		_, _ = br.Discard(n) // cannot fail: the n bytes are buffered
 		return kind, id, payload, nil
 	}
-	payload = make([]byte, n)
+	payload = getBig(n) // the caller gives it back with putBig (see bufpool.go)
 	if _, err := io.ReadFull(br, payload); err != nil {
+		putBig(payload)
 		return 0, 0, nil, unexpected(err)
 	}
 	return kind, id, payload, nil

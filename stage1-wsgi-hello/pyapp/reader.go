@@ -23,13 +23,19 @@ func (w *Worker) read() {
 		if err != nil {
 			break
 		}
-		err = w.dispatch(kind, id, payload)
+		var kept bool
+		kept, err = w.dispatch(kind, id, payload)
+		if !kept && ownsPayload(w.br, payload) {
+			putBig(payload)
+		}
 	}
 	w.die(err)
 }
 
-// dispatch handles one frame from the runner.
-func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
+// dispatch handles one frame from the runner. kept reports whether a body
+// chunk's payload was kept as it is (see call.keepLocked): its buffer is
+// then the call's.
+func (w *Worker) dispatch(kind byte, id uint32, payload []byte) (kept bool, err error) {
 	switch kind {
 	case kindPing:
 		w.mu.Lock()
@@ -38,10 +44,10 @@ func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
 			delete(w.pings, id)
 		}
 		w.mu.Unlock()
-		return nil
+		return false, nil
 	case kindLog:
 		w.log(id, payload)
-		return nil
+		return false, nil
 	}
 	w.mu.Lock()
 	c := w.calls[id]
@@ -51,14 +57,13 @@ func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
 	}
 	w.mu.Unlock()
 	if c == nil {
-		return fmt.Errorf("%w: frame %q for request %d, which is not running", ErrProtocol, kind, id)
+		return false, fmt.Errorf("%w: frame %q for request %d, which is not running", ErrProtocol, kind, id)
 	}
 	switch kind {
 	case kindHead:
-		return c.onHead(payload)
+		return false, c.onHead(payload)
 	case kindBody:
-		c.onBody(payload)
-		return nil
+		return c.onBody(payload), nil
 	case kindEnd:
 		c.finish(nil)
 	case kindExc:
@@ -66,13 +71,13 @@ func (w *Worker) dispatch(kind byte, id uint32, payload []byte) error {
 	case kindNotRun:
 		c.finish(ErrTakenBack)
 		w.free(&c.Request)
-		return nil
+		return false, nil
 	default:
-		return fmt.Errorf("%w: unexpected frame %q", ErrProtocol, kind)
+		return false, fmt.Errorf("%w: unexpected frame %q", ErrProtocol, kind)
 	}
 	w.served.Add(1)
 	w.free(&c.Request)
-	return nil
+	return false, nil
 }
 
 // log writes wsgi.errors text to its request's Errors, else the error log.

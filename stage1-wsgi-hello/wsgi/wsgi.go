@@ -49,7 +49,10 @@ type Header struct {
 
 // Body is the iterable an App returns. Next yields the chunks in order and
 // io.EOF after the last one; each chunk is sent before the next is asked for,
-// so a Body can stream. Empty chunks are allowed and mean "nothing yet".
+// so a Body can stream. Empty chunks are allowed and mean "nothing yet". A
+// chunk is the server's until it calls Next again or Close, so a Body may
+// reuse a chunk's memory after that (pyapp does, for large chunks): a
+// server that keeps a chunk longer copies it.
 //
 // Close is PEP 3333's close(): the server calls it exactly once after the
 // response, whether it completed, failed or the client went away.

@@ -414,6 +414,13 @@ def barrier(environ, start_response):
     return [b"passed" if len(os.listdir(folder)) >= int(n) else b"timed out"]
 
 
+def lettered(environ, start_response):
+    """?N&K: N chunks of K KiB, the i-th all of the letter "a" + i % 26."""
+    n, k = (int(part) for part in environ["QUERY_STRING"].split("&"))
+    start_response("200 OK", TEXT)
+    return (bytes([ord("a") + i % 26]) * (k << 10) for i in range(n))
+
+
 def big(environ, start_response):
     """?N: N MiB of body, b'0123456789abcdef' repeated, as one list (sent in
     one go) or, with ?N&gen, a generator of 64 KiB chunks. After its last

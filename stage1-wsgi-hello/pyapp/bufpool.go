@@ -1,0 +1,61 @@
+package pyapp
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// Buffers for frames too large for the reader's buffer (a body chunk of a
+// 100 KB page, a 1 MB upload echoed back), reused rather than allocated for
+// each frame. A fresh one costs the master more than the copy it holds: the
+// runtime zeroes it, and its background scavenger hands the freed pages back
+// to the kernel (madvise) only for the next one to fault them in again. In
+// case 4a (100 KB answers), zeroing and scavenging were 13% of the master's
+// CPU. A buffer goes back to its pool once nothing reads it any more: at
+// once when its frame was not a body chunk kept in memory, else when the
+// server asks for the next chunk or closes the body (see call.Next).
+//
+// The pools hold powers of two from twice the reader's buffer to
+// bigPoolMax; a frame larger than that gets a buffer of its own, which the
+// collector takes. A sync.Pool gives its buffers back to the collector when
+// they go unused, so an idle server holds none of them.
+const (
+	bigClasses = 6                            // 128 KiB, 256 KiB, … 4 MiB
+	bigPoolMax = readBufferSize << bigClasses // the largest class
+)
+
+var bigPools [bigClasses]sync.Pool
+
+// bigClass returns the index in bigPools of the smallest class that holds n
+// bytes (readBufferSize < n), or -1 when n is larger than bigPoolMax.
+func bigClass(n int) int {
+	if n > bigPoolMax {
+		return -1
+	}
+	return bits.Len(uint(n-1)) - bits.Len(readBufferSize)
+}
+
+// getBig returns a buffer of length n > readBufferSize, from a pool when
+// one holds its class.
+func getBig(n int) []byte {
+	class := bigClass(n)
+	if class < 0 {
+		return make([]byte, n)
+	}
+	if p, ok := bigPools[class].Get().(*[]byte); ok {
+		return (*p)[:n]
+	}
+	return make([]byte, n, readBufferSize<<(class+1))
+}
+
+// putBig gives back a buffer getBig returned, once nothing reads it any
+// more; it drops any other slice (one of its own above bigPoolMax, or one
+// that aliases the reader's buffer).
+func putBig(b []byte) {
+	c := cap(b)
+	if c <= readBufferSize || c > bigPoolMax || c&(c-1) != 0 {
+		return
+	}
+	b = b[:c]
+	bigPools[bigClass(c)].Put(&b)
+}
