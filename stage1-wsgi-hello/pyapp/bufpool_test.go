@@ -11,11 +11,14 @@ import (
 	"gunicorn-go/stage1-wsgi-hello/wsgi"
 )
 
-// TestBigBuffers: a frame's buffer comes from the smallest class that holds
+// TestBigBuffers: a chunk's buffer comes from the smallest class that holds
 // it, goes back to that class and is handed out again; what the classes do
 // not hold is left to the collector.
 func TestBigBuffers(t *testing.T) {
 	for _, tt := range []struct{ n, cap int }{
+		{bigPoolMin, bigPoolMin},
+		{bigPoolMin + 1, 64 << 10},
+		{readBufferSize, readBufferSize},
 		{readBufferSize + 1, 128 << 10},
 		{128 << 10, 128 << 10},
 		{128<<10 + 1, 256 << 10},

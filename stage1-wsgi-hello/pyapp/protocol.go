@@ -113,7 +113,7 @@ func readFrame(br *bufio.Reader) (kind byte, id uint32, payload []byte, err erro
 		_, _ = br.Discard(n) // cannot fail: the n bytes are buffered
 		return kind, id, payload, nil
 	}
-	payload = getBig(n) // the caller gives it back with putBig (see bufpool.go)
+	payload = getBig(n) // n > readBufferSize ≥ bigPoolMin: the caller gives it back with putBig (see bufpool.go)
 	if _, err := io.ReadFull(br, payload); err != nil {
 		putBig(payload)
 		return 0, 0, nil, unexpected(err)
