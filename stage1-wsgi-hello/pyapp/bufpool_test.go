@@ -44,15 +44,25 @@ func TestBigBuffers(t *testing.T) {
 	t.Error("a buffer given back to its class never came out of it again")
 }
 
-// TestBigChunksReused: chunks larger than the reader's buffer come in
-// buffers that go back to their pool once the server asks for the next
-// chunk; several responses at once, each chunk checked whole before the
-// next is asked for (as wsgi.Body allows), find every byte as the app sent
-// it.
+// TestBigChunksReused: chunks of 32 KiB and more come in pooled buffers
+// that go back to their pool once the server asks for the next chunk (those
+// larger than the reader's buffer read into them, the others copied); several
+// responses at once, each chunk checked whole before the next is asked for
+// (as wsgi.Body allows), find every byte as the app sent it.
 func TestBigChunksReused(t *testing.T) {
 	t.Parallel()
 	app := load(t, "apps:router", Options{Threads: 4})
-	const chunks, kib = 12, 300
+	// More than a response's window in all (ResponseMemory, 1 MiB): the
+	// runner is granted room, and the reader fills buffers, while the
+	// client reads.
+	for _, tt := range []struct{ chunks, kib int }{{12, 300}, {40, 48}} {
+		t.Run(fmt.Sprintf("%d KiB", tt.kib), func(t *testing.T) { checkLettered(t, app, tt.chunks, tt.kib) })
+	}
+}
+
+// checkLettered reads 4 answers of apps:lettered at once, chunks of kib KiB,
+// as a slow client would, and checks every byte.
+func checkLettered(t *testing.T, app wsgi.App, chunks, kib int) {
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
@@ -63,7 +73,7 @@ func TestBigChunksReused(t *testing.T) {
 				return
 			}
 			defer body.Close()
-			const size = kib << 10
+			size := kib << 10
 			off := 0 // bytes taken so far: byte off is of chunk off/size
 			for {
 				chunk, err := body.Next()
