@@ -48,9 +48,9 @@ func BenchmarkHelloParallel(b *testing.B) {
 // BenchmarkLargeResponse measures answers larger than a response may keep
 // in memory: apps:big's 4 MiB in 64 KiB chunks through a 256 KiB window, the
 // rest spooled and read back, as a download to a slower client is. Pooled
-// buffers for the chunks of 32 KiB and more, and one buffer per call for
-// what is read back from the spool, took it from 7.1–7.8 ms and 4.2 MB
-// allocated a call to 1.8–3.6 ms and 15–51 KB (2026-12-02, 4 runs each).
+// buffers for the chunks of 32 KiB and more, those read back from the spool
+// included, took it from 7.1–7.8 ms and 4.2 MB allocated a call to 1.8–3.6
+// ms and 7–51 KB (2026-12-02).
 func BenchmarkLargeResponse(b *testing.B) {
 	app := load(b, "apps:router", Options{ResponseMemory: 256 << 10})
 	b.ReportAllocs()

@@ -71,9 +71,6 @@ type call struct {
 	// (putBig) when the server asks for the next chunk or closes the body:
 	// it has written that chunk by then (see wsgi.Body). Guarded by mu.
 	lent []byte
-	// spoolBuf holds the chunk last read back from a spool file: the
-	// caller's until its next Next, as lent is. Guarded by mu.
-	spoolBuf []byte
 }
 
 // segment is a piece of body: data in memory, or n bytes of a spool file
@@ -403,14 +400,10 @@ func (c *call) takeLocked() ([]byte, error) {
 		return chunk, nil
 	}
 	file := seg.file
-	if c.spoolBuf == nil {
-		// One buffer for all the chunks read back: the server is done with
-		// each before it asks for the next (see wsgi.Body), and a fresh
-		// 64 KiB a chunk would be zeroed and faulted in every time (see
-		// bufpool.go).
-		c.spoolBuf = make([]byte, spoolRead)
-	}
-	chunk := c.spoolBuf[:min(seg.n, spoolRead)]
+	// Read back into a pooled buffer, lent as a kept chunk is: a fresh
+	// 64 KiB a chunk would be zeroed and faulted in every time.
+	c.lent = getBig(spoolRead)
+	chunk := c.lent[:min(seg.n, spoolRead)]
 	if _, err := file.f.ReadAt(chunk, seg.off); err != nil {
 		return nil, fmt.Errorf("read spooled response: %w", err)
 	}
