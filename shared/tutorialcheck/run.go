@@ -137,8 +137,11 @@ func mismatch(c Command, got []string, matched bool, exit int, note string) erro
 // A command that sets a variable (Kind Set) sets it for the block's later
 // commands, the server's included, as their environment.
 //
-// A server still running when the block fails is killed, with its process group.
-func (r Runner) CheckBlock(b Block) error {
+// A server still running when the block fails is killed, with its process
+// group; so is what the block started that detaches itself (nginx, a
+// daemon), by the later commands of the block that kill it by pid (see
+// stopDetached).
+func (r Runner) CheckBlock(b Block) (err error) {
 	// Set commands append to r.Env, a copy: never to the caller's array.
 	r.Env = slices.Clip(r.Env)
 	stop := -1 // the last Kill or Wait: where the server stops
@@ -148,9 +151,10 @@ func (r Runner) CheckBlock(b Block) error {
 		}
 	}
 	if stop < 0 {
-		for _, c := range b.Commands {
+		for i, c := range b.Commands {
 			set, err := r.check(c)
 			if err != nil {
+				r.stopDetached(b.Commands[i+1:])
 				return err
 			}
 			if set != "" {
@@ -172,6 +176,7 @@ func (r Runner) CheckBlock(b Block) error {
 	for i, c := range b.Commands {
 		set, err := r.checkWithServer(c, &srv, ports, i == stop)
 		if err != nil {
+			r.stopDetached(b.Commands[i+1:])
 			return fmt.Errorf("%w%s", err, ports.describe())
 		}
 		if set != "" {
@@ -179,6 +184,19 @@ func (r Runner) CheckBlock(b Block) error {
 		}
 	}
 	return nil
+}
+
+// stopDetached runs, after a block failed, the commands it had left that
+// kill a process by pid (`kill -QUIT "$(cat bin/nginx/nginx.pid)"`),
+// ignoring what they print: a process that detached itself is no child of
+// the runner, and only the block knows how to stop it. Those that kill the
+// block's server ($!) are left to the server's own kill.
+func (r Runner) stopDetached(rest []Command) {
+	for _, c := range rest {
+		if strings.HasPrefix(c.Text, "kill ") && !strings.Contains(c.Text, "$!") {
+			_, _, _ = r.Exec(c.Text) // best effort: the block has failed already
+		}
+	}
 }
 
 // checkWithServer checks one command of a block that starts a server; *srv

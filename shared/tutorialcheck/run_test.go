@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -296,6 +297,30 @@ func TestCheckServerCleansUp(t *testing.T) {
 	}
 	if left, err := proc.Group(pid); err != nil || len(left) > 0 {
 		t.Errorf("its process group still has %v (%v)", left, err)
+	}
+}
+
+// TestFailedBlockStopsDetached fails a block after it started a process
+// that detached itself, and checks that the block's later kill by pid ran.
+func TestFailedBlockStopsDetached(t *testing.T) {
+	dir := t.TempDir()
+	doc := block("$ setsid sleep 300 >/dev/null 2>&1 & echo $! >pid", "$ false",
+		`$ kill "$(cat pid)"`)
+	blocks, err := Extract(doc)
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if err := (Runner{Dir: dir}).CheckBlock(blocks[0]); err == nil || !strings.Contains(err.Error(), "$ false") {
+		t.Fatalf("CheckBlock = %v, want the failure of $ false", err)
+	}
+	pid := testkit.WaitPidFile(t, filepath.Join(dir, "pid"), time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for testkit.Running(pid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if testkit.Running(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the detached process, pid %d, still ran after the block failed", pid)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // `make build` has put the stage binaries in bin/ as a reader's would be.
 // Each block is a subtest named for its line, with a TMPDIR of its own; a
 // block stops at its first failing command, since later ones may build on
-// it. A block whose needs=…
+// it, but for its kills by pid, which stop what it started (nginx). A block whose needs=…
 // are missing is skipped (failed under CI).
 func TestTutorial(t *testing.T) {
 	root := testkit.RepoRoot(t)
