@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -336,6 +337,15 @@ func TestPorts(t *testing.T) {
 	p0, p1 := p.free["8000"], p.free["8001"]
 	if len(p.free) != 2 || p0 == "" || p1 == "" || p0 == p1 {
 		t.Fatalf("freePorts = %v, want two different ports for 8000 and 8001", p.free)
+	}
+	// Below the ephemeral range, where no outgoing connection takes them.
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		low, _ := strconv.Atoi(strings.Fields(string(b))[0])
+		for _, port := range []string{p0, p1} {
+			if n, _ := strconv.Atoi(port); n >= low {
+				t.Errorf("port %d is in the ephemeral range, from %d", n, low)
+			}
+		}
 	}
 	got := p.forward(b[0].Commands[1].Text)
 	if want := "curl localhost:" + p0 + "/ :80001 :" + p0; got != want {

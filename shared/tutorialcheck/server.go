@@ -3,6 +3,7 @@ package tutorialcheck
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -361,7 +362,7 @@ func freePorts(b Block) (ports, error) {
 				continue
 			}
 			// Held open until all are chosen, so no two are the same.
-			l, err := net.Listen("tcp", "127.0.0.1:0")
+			l, err := listenBelowEphemeral()
 			if err != nil {
 				return p, fmt.Errorf("find a free port for %s: %w", port, err)
 			}
@@ -372,6 +373,35 @@ func freePorts(b Block) (ports, error) {
 		}
 	}
 	return p, nil
+}
+
+// listenBelowEphemeral listens on a free 127.0.0.1 port below the kernel's
+// ephemeral range. A port from bind(0) comes from that range, which is also
+// where outgoing connections take their local ports: one chosen seconds
+// before nginx binds it may be a client's by then, as another test's
+// connection made it once under CI ("bind() to 127.0.0.1:8002 failed (98:
+// Address already in use)", 2026-12-02). Below the range only listeners
+// take ports. It falls back to bind(0) when it finds none.
+func listenBelowEphemeral() (net.Listener, error) {
+	low := 32768 // Linux's default start of the range
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	const from = 10000
+	for range 50 {
+		if low <= from {
+			break
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(from+rand.IntN(low-from)))
+		if err == nil {
+			return l, nil
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
 }
 
 // forward rewrites a command to use the free ports.
