@@ -123,6 +123,62 @@ func RealPython(t testing.TB) string {
 	return p
 }
 
+// RequireReachable skips the test (fails it under CI) unless every
+// directory from / down to dir may be searched by others (its x bit for
+// others): the tests that drop root to user nobody, or run nginx, whose
+// workers run as www-data, need those users to reach the checkout. A clone
+// under mktemp -d (mode 0700) fails that, and without this check the tests
+// failed with no word of why ("chdir: expected an existing directory", 502s).
+//
+// Run as any other user, nothing drops privileges and nothing is checked.
+func RequireReachable(t testing.TB, dir string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return
+	}
+	if blocked := unreachable(dir); blocked != "" {
+		msg := fmt.Sprintf("%s may not be entered by other users (mode %s), so nobody and www-data cannot reach %s: "+
+			"chmod o+x %s, or clone the repository where others may enter every directory above it",
+			blocked, modeOf(blocked), dir, blocked)
+		if InCI() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+}
+
+// unreachable returns the first directory on the way from / to dir that
+// others may not search, or "" when there is none.
+func unreachable(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	var path []string
+	for d := abs; ; d = filepath.Dir(d) {
+		path = append(path, d)
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	for i := len(path) - 1; i >= 0; i-- { // from / down
+		fi, err := os.Stat(path[i])
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return path[i]
+		}
+	}
+	return ""
+}
+
+// modeOf is path's permission bits, as ls shows them, or "?".
+func modeOf(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fi.Mode().String()
+}
+
 var (
 	rootOnce sync.Once
 	rootDir  string

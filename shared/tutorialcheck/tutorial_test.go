@@ -55,8 +55,9 @@ func TestTutorial(t *testing.T) {
 // require skips the test (fails it under CI) when need, a needs=… name of a
 // block, is missing. A name is a Debian package: python3-django is Django
 // for /usr/bin/python3, the interpreter the tutorial names for it;
-// supervisor is supervisord, systemd is systemd-analyze; any other is a
-// command of that name on PATH (curl, nginx…).
+// supervisor is supervisord, systemd is systemd-analyze, nginx is nginx
+// with a checkout its workers (www-data) can reach; any other is a command
+// of that name on PATH (curl…).
 func require(t *testing.T, need string) {
 	t.Helper()
 	switch need {
@@ -68,6 +69,11 @@ func require(t *testing.T, need string) {
 		testkit.RequireTool(t, "supervisord", need)
 	case "systemd":
 		testkit.RequireTool(t, "systemd-analyze", need)
+	case "nginx":
+		testkit.RequireTool(t, "nginx", need)
+		// Its workers run as www-data, and the tutorial's steps put the
+		// socket they proxy to in the checkout's bin/.
+		testkit.RequireReachable(t, testkit.RepoRoot(t))
 	default:
 		testkit.RequireTool(t, need, need)
 	}

@@ -13,16 +13,19 @@ import (
 	"syscall"
 	"testing"
 
+	"gunicorn-go/shared/testkit"
 	"gunicorn-go/stage5-bind-unix-sockets/privileges"
 )
 
 // requireRoot skips a test that needs root (they run as root here; a
-// developer's machine may not).
+// developer's machine may not). The tests that need it run servers as
+// nobody, from the checkout: nobody must be able to reach it.
 func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
+	testkit.RequireReachable(t, testkit.RepoRoot(t))
 }
 
 // nobody is the unprivileged user and group the tests drop to.
