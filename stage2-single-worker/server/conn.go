@@ -38,7 +38,8 @@ type conn struct {
 	// rio reads and writes the connection's descriptor (package rawio),
 	// and its RawConn is waited on while idle; nil for TLS (see rawConn).
 	rio       *rawio.Conn
-	idleUntil atomic.Int64 // while waitIdle waits: when its keep-alive runs out (see monoNow and idle.go)
+	idleUntil atomic.Int64 // while idle: when its keep-alive runs out (see monoNow and idle.go)
+	parkID    uint64       // guarded by parking.mu: its number while parked (see park.go), else 0
 	// While waitIdle waits, guarded by s.mu: c's place in the list of its
 	// tick of the idle wheel (see idle.go); wheelTick is 0 out of it.
 	wheelPrev, wheelNext *conn
@@ -138,7 +139,9 @@ func (c *conn) run(first bool) {
 			c.end()
 			return
 		case waitIdle:
-			go c.waitIdle()
+			if !parking.park(c) { // see park.go
+				go c.waitIdle()
+			}
 			return
 		}
 		first = false
@@ -169,11 +172,19 @@ func (c *conn) end() {
 	c.s.removeConn(c)
 }
 
-// waitIdle waits for an idle connection's next request (see run), without
-// buffers or a deadline, until its keep-alive runs out (sweepIdle wakes it
-// then, see idle.go), and serves on.
+// waitIdle waits for an idle connection's next request (see run) in a
+// goroutine, when it could not be parked (see park.go), without buffers or
+// a deadline, until its keep-alive runs out (sweepIdle wakes it then, see
+// idle.go), and serves on.
 func (c *conn) waitIdle() {
-	ok := !c.evicted.Load() && waitReadable(c.rio.RawConn())
+	c.wokeUp(!c.evicted.Load() && waitReadable(c.rio.RawConn()))
+}
+
+// wokeUp ends an idle connection's wait, parked or not: readable when its
+// socket turned readable (a request, or the client's close), false when it
+// was woken to close. It serves on, or closes.
+func (c *conn) wokeUp(readable bool) {
+	ok := !c.evicted.Load() && readable
 	ok = c.wokeInTime() && ok
 	if !ok {
 		c.nc.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -693,5 +694,60 @@ func TestRawIOErrors(t *testing.T) {
 	client.Close()
 	if n, err := r.Read(got); n != 0 || err != io.EOF {
 		t.Errorf("read after the client closed: %d, %v; want io.EOF", n, err)
+	}
+}
+
+// TestParkedConnectionsHoldNoGoroutine: idle plain connections are parked
+// (see park.go): once idle past idleGrace, none of them holds a goroutine,
+// each is served again when its next request comes, and Close ends those
+// still parked.
+func TestParkedConnectionsHoldNoGoroutine(t *testing.T) {
+	s := startServer(t, noContent, nil)
+	const n = 50
+	type client struct {
+		nc net.Conn
+		br *bufio.Reader
+	}
+	request := func(c client) {
+		t.Helper()
+		if _, err := io.WriteString(c.nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		if head := readHead(t, c.br); !strings.HasPrefix(head, "HTTP/1.1 204 ") {
+			t.Fatalf("response head %q", head)
+		}
+	}
+	parked := func() int {
+		parking.mu.Lock()
+		defer parking.mu.Unlock()
+		m := 0
+		for _, c := range parking.conns {
+			if c.s == s.Server {
+				m++
+			}
+		}
+		return m
+	}
+	before := runtime.NumGoroutine()
+	clients := make([]client, n)
+	for i := range clients {
+		nc := s.dial(t)
+		clients[i] = client{nc, bufio.NewReader(nc)}
+		request(clients[i])
+	}
+	testkit.WaitFor(t, "every idle connection parked", ioTimeout, func() bool { return parked() == n })
+	if g := runtime.NumGoroutine(); g >= before+n/2 {
+		t.Errorf("%d goroutines with %d connections parked, %d before them: a parked connection still holds one", g, n, before)
+	}
+	for _, c := range clients {
+		request(c) // resumed by its request
+	}
+	testkit.WaitFor(t, "parked again", ioTimeout, func() bool { return parked() == n })
+	s.Server.Close()
+	testkit.WaitFor(t, "Close to end the parked connections", ioTimeout, func() bool { return parked() == 0 })
+	for _, c := range clients {
+		if n, err := c.br.Read(make([]byte, 1)); n != 0 || err == nil {
+			t.Fatalf("after Close: read %d bytes, %v; want the connection closed", n, err)
+		}
 	}
 }

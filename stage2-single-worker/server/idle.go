@@ -108,7 +108,6 @@ func (s *Server) sweepIdle() {
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
 	for range tick.C {
-		now := time.Now()
 		passed := monoNow() / int64(sweepEvery) // every tick up to this one has ended
 		s.mu.Lock()
 		for ; s.swept < passed; s.swept++ {
@@ -116,7 +115,7 @@ func (s *Server) sweepIdle() {
 			for c := s.idleWheel[t]; c != nil; {
 				next := c.wheelNext
 				if until := c.idleUntil.Load(); until != 0 && c.idleUntil.CompareAndSwap(until, 0) {
-					_ = c.nc.SetReadDeadline(now) // in the past by the time it is read
+					s.wake(c) // see park.go
 				}
 				c.wheelPrev, c.wheelNext, c.wheelTick = nil, nil, 0
 				c = next

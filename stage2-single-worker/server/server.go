@@ -268,7 +268,7 @@ func (s *Server) makeRoom() {
 	if c := s.idleLocked(); c != nil {
 		c.idle = false // evicted once
 		c.evicted.Store(true)
-		_ = c.nc.SetReadDeadline(time.Now())
+		s.wake(c)
 		s.mu.Unlock()
 		return
 	}
@@ -498,5 +498,6 @@ func (s *Server) closeConns() {
 	}
 	for c := range s.conns {
 		c.nc.Close()
+		s.wake(c) // a parked one has no goroutine to see it closed
 	}
 }
