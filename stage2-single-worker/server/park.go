@@ -119,12 +119,18 @@ func (p *parker) park(c *conn) bool {
 func (p *parker) take(c *conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c.parkID == 0 || p.conns[c.parkID] != c {
-		return false
+	return c.parkID != 0 && p.conns[c.parkID] == c && p.takeLocked(c.parkID) != nil
+}
+
+// takeLocked takes the connection parked as id out of the parked
+// connections and returns it, or nil when none is. p.mu is held.
+func (p *parker) takeLocked(id uint64) *conn {
+	c := p.conns[id]
+	if c != nil {
+		delete(p.conns, id)
+		c.parkID = 0
 	}
-	delete(p.conns, c.parkID)
-	c.parkID = 0
-	return true
+	return c
 }
 
 // poll waits on the epoll set and resumes each parked connection that
@@ -140,11 +146,7 @@ func (p *parker) poll(epfd int) {
 		for _, ev := range events[:max(n, 0)] {
 			id := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
 			p.mu.Lock()
-			c := p.conns[id]
-			if c != nil {
-				delete(p.conns, id)
-				c.parkID = 0
-			}
+			c := p.takeLocked(id)
 			p.mu.Unlock()
 			if c != nil {
 				go c.resume(true)
