@@ -751,3 +751,45 @@ func TestParkedConnectionsHoldNoGoroutine(t *testing.T) {
 		}
 	}
 }
+
+// TestParkerWaitsInThePoller: the goroutine watching the parked
+// connections waits in the runtime's poller ("IO wait"), not in a blocking
+// epoll_wait ("syscall"), which held the master's one P until the
+// runtime's monitor took it back, up to 10 ms (see parker.poll).
+func TestParkerWaitsInThePoller(t *testing.T) {
+	s := startServer(t, noContent, nil)
+	nc := s.dial(t)
+	if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if head := readHead(t, bufio.NewReader(nc)); !strings.HasPrefix(head, "HTTP/1.1 204 ") {
+		t.Fatalf("response head %q", head)
+	}
+	state := ""
+	for deadline := time.Now().Add(ioTimeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		switch st := parkerState(); {
+		case strings.HasPrefix(st, "IO wait"):
+			return
+		case st != "":
+			state = st
+		}
+	}
+	t.Errorf("the parker's goroutine was last seen in state %q, want IO wait", state)
+}
+
+// parkerState returns the state of the goroutine running parker.poll, as
+// the runtime's stack dump gives it ("IO wait", "syscall"…), "" if none.
+func parkerState() string {
+	buf := make([]byte, 1<<20)
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if !strings.Contains(g, "server.(*parker).poll(") {
+			continue
+		}
+		head, _, _ := strings.Cut(g, "\n") // goroutine 7 [IO wait]:
+		if _, st, ok := strings.Cut(head, "["); ok {
+			st, _, _ = strings.Cut(st, "]")
+			return st
+		}
+	}
+	return ""
+}
