@@ -23,8 +23,9 @@ import (
 // socket is watched by one epoll set for the whole process, of our own,
 // beside the Go runtime's: the parker. One goroutine (parker.poll) waits on
 // it, through the runtime's own poller (the set is itself a descriptor that
-// turns readable when one of its sockets does), and, when a parked socket turns readable (a request, the client's
-// close, an error), starts a fresh goroutine to serve it (conn.resume).
+// turns readable when one of its sockets does), and, when a parked socket
+// turns readable (a request, the client's close, an error), starts a fresh
+// goroutine to serve it (conn.resume).
 // What used to wake an idle connection's goroutine by setting its deadline
 // in the past (the keep-alive sweep, an eviction at MaxConns, Close) takes
 // it out of the parker instead and resumes it to close (Server.wake).
